@@ -1,0 +1,554 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/okpay/okpay/internal/ledger"
+)
+
+// LedgerStore implements ledger.Store. The batch path has one body per
+// engine: PostgreSQL pipelines its statements and passes arrays (unnest,
+// = ANY); SQLite binds positional ? parameters in chunks, because it finds
+// $N parameters by a linear search that dominated bulk inserts.
+type LedgerStore struct{ db *DB }
+
+// Ledger returns the ledger's store.
+func (db *DB) Ledger() *LedgerStore { return &LedgerStore{db} }
+
+var _ ledger.Store = (*LedgerStore)(nil)
+
+const (
+	accountCols  = "id, ref, currency, code, flags, debits_pending, debits_posted, credits_pending, credits_posted, created_at"
+	transferCols = "id, debit_account_id, credit_account_id, amount, currency, code, flags, pending_id, timeout_at, metadata, created_at"
+)
+
+func scanAccount(r interface{ Scan(...any) error }) (*ledger.Account, error) {
+	var a ledger.Account
+	var created int64
+	var code, flags int64
+	if err := r.Scan(&a.ID, &a.Ref, &a.Currency, &code, &flags, &a.DebitsPending, &a.DebitsPosted,
+		&a.CreditsPending, &a.CreditsPosted, &created); err != nil {
+		return nil, err
+	}
+	a.Code, a.Flags = uint16(code), ledger.AccountFlags(flags)
+	a.CreatedAt = time.Unix(0, created).UTC()
+	return &a, nil
+}
+
+// scanTransfer reads transferCols, then any extra destinations.
+func scanTransfer(r interface{ Scan(...any) error }, extra ...any) (ledger.Transfer, error) {
+	var t ledger.Transfer
+	var id, pending []byte
+	var code, flags, timeoutAt, created int64
+	dest := append([]any{&id, &t.DebitAccountID, &t.CreditAccountID, &t.Amount, &t.Currency,
+		&code, &flags, &pending, &timeoutAt, &t.Metadata, &created}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return t, err
+	}
+	copy(t.ID[:], id)
+	copy(t.PendingID[:], pending)
+	t.Code, t.Flags = uint16(code), ledger.TransferFlags(flags)
+	t.Timestamp = time.Unix(0, created).UTC()
+	if timeoutAt != 0 {
+		t.Timeout = time.Duration(timeoutAt - created)
+	}
+	return t, nil
+}
+
+// transferArgs are a transfer's column values in transferCols order.
+func transferArgs(t *ledger.Transfer) []any {
+	var pending any
+	if !t.PendingID.IsZero() {
+		pending = t.PendingID[:]
+	}
+	var timeoutAt int64
+	if t.Timeout > 0 {
+		timeoutAt = t.Timestamp.UnixNano() + int64(t.Timeout)
+	}
+	return []any{t.ID[:], t.DebitAccountID, t.CreditAccountID, t.Amount, t.Currency,
+		int64(t.Code), int64(t.Flags), pending, timeoutAt, t.Metadata, t.Timestamp.UnixNano()}
+}
+
+// CreateAccount implements ledger.Store.
+func (s *LedgerStore) CreateAccount(ctx context.Context, a ledger.Account) (ledger.Account, error) {
+	var out ledger.Account
+	err := s.db.InTx(ctx, func(tx Tx) error {
+		got, err := scanAccount(tx.QueryRow(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE ref = $1", a.Ref))
+		if err == nil {
+			if got.Currency != a.Currency || got.Code != a.Code || got.Flags != a.Flags {
+				return fmt.Errorf("%w: %s", ledger.ErrAccountExists, a.Ref)
+			}
+			out = *got
+			return nil
+		}
+		if !errors.Is(err, ErrNoRows) {
+			return err
+		}
+		got, err = scanAccount(tx.QueryRow(ctx, `INSERT INTO ledger_accounts (ref, currency, code, flags, created_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING `+accountCols,
+			a.Ref, a.Currency, int64(a.Code), int64(a.Flags), a.CreatedAt.UnixNano()))
+		if err != nil {
+			return err
+		}
+		out = *got
+		return nil
+	})
+	return out, err
+}
+
+// Account implements ledger.Store.
+func (s *LedgerStore) Account(ctx context.Context, id int64) (ledger.Account, error) {
+	return s.account(ctx, "id = $1", id)
+}
+
+// AccountByRef implements ledger.Store.
+func (s *LedgerStore) AccountByRef(ctx context.Context, ref string) (ledger.Account, error) {
+	return s.account(ctx, "ref = $1", ref)
+}
+
+func (s *LedgerStore) account(ctx context.Context, where string, arg any) (ledger.Account, error) {
+	a, err := scanAccount(s.db.Read().QueryRow(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE "+where, arg))
+	if errors.Is(err, ErrNoRows) {
+		return ledger.Account{}, ledger.ErrAccountNotFound
+	}
+	if err != nil {
+		return ledger.Account{}, err
+	}
+	return *a, nil
+}
+
+// Transfer implements ledger.Store.
+func (s *LedgerStore) Transfer(ctx context.Context, id ledger.ID) (ledger.Transfer, error) {
+	t, err := scanTransfer(s.db.Read().QueryRow(ctx, "SELECT "+transferCols+" FROM ledger_transfers WHERE id = $1", id[:]))
+	if errors.Is(err, ErrNoRows) {
+		return t, ledger.ErrTransferNotFound
+	}
+	return t, err
+}
+
+// verifyQuery sums the journal per account: posted movements are those
+// neither pending nor voids; pending ones count until something resolves
+// them.
+const verifyQuery = `
+WITH d AS (
+    SELECT t.debit_account_id AS id,
+        CAST(SUM(CASE WHEN t.flags & 10 = 0 THEN t.amount ELSE 0 END) AS BIGINT) AS posted,
+        CAST(SUM(CASE WHEN t.flags & 2 <> 0 AND r.id IS NULL THEN t.amount ELSE 0 END) AS BIGINT) AS pending
+    FROM ledger_transfers t LEFT JOIN ledger_transfers r ON r.pending_id = t.id
+    GROUP BY t.debit_account_id
+), c AS (
+    SELECT t.credit_account_id AS id,
+        CAST(SUM(CASE WHEN t.flags & 10 = 0 THEN t.amount ELSE 0 END) AS BIGINT) AS posted,
+        CAST(SUM(CASE WHEN t.flags & 2 <> 0 AND r.id IS NULL THEN t.amount ELSE 0 END) AS BIGINT) AS pending
+    FROM ledger_transfers t LEFT JOIN ledger_transfers r ON r.pending_id = t.id
+    GROUP BY t.credit_account_id
+)
+SELECT a.id, a.ref, a.currency, a.code, a.flags, a.debits_pending, a.debits_posted, a.credits_pending,
+    a.credits_posted, a.created_at,
+    COALESCE(d.posted, 0), COALESCE(d.pending, 0), COALESCE(c.posted, 0), COALESCE(c.pending, 0)
+FROM ledger_accounts a LEFT JOIN d ON d.id = a.id LEFT JOIN c ON c.id = a.id
+ORDER BY a.id`
+
+// VerifyRows implements ledger.Store.
+func (s *LedgerStore) VerifyRows(ctx context.Context) ([]ledger.VerifyRow, []ledger.ID, error) {
+	var out []ledger.VerifyRow
+	var bad []ledger.ID
+	// One read transaction, so the sums and the balances are one snapshot.
+	err := s.db.readTx(ctx, func(q Querier) error {
+		rows, err := q.Query(ctx, verifyQuery)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v ledger.VerifyRow
+			var a ledger.Account
+			var code, flags, created int64
+			if err := rows.Scan(&a.ID, &a.Ref, &a.Currency, &code, &flags, &a.DebitsPending, &a.DebitsPosted,
+				&a.CreditsPending, &a.CreditsPosted, &created,
+				&v.DebitsPosted, &v.DebitsPending, &v.CreditsPosted, &v.CreditsPending); err != nil {
+				return err
+			}
+			a.Code, a.Flags, a.CreatedAt = uint16(code), ledger.AccountFlags(flags), time.Unix(0, created).UTC()
+			v.Account = a
+			out = append(out, v)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		mrows, err := q.Query(ctx, `SELECT t.id FROM ledger_transfers t
+			JOIN ledger_accounts d ON d.id = t.debit_account_id
+			JOIN ledger_accounts c ON c.id = t.credit_account_id
+			WHERE t.currency <> d.currency OR t.currency <> c.currency`)
+		if err != nil {
+			return err
+		}
+		defer mrows.Close()
+		for mrows.Next() {
+			var b []byte
+			if err := mrows.Scan(&b); err != nil {
+				return err
+			}
+			var id ledger.ID
+			copy(id[:], b)
+			bad = append(bad, id)
+		}
+		return mrows.Err()
+	})
+	return out, bad, err
+}
+
+// readTx runs fn in a read-only snapshot.
+func (db *DB) readTx(ctx context.Context, fn func(Querier) error) error {
+	if db.pg != nil {
+		tx, err := db.pg.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(context.WithoutCancel(ctx))
+		if err := fn(pgQuerier{tx}); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	}
+	tx, err := db.r.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(sqlQuerier{tx}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Batch implements ledger.Store.
+func (s *LedgerStore) Batch(ctx context.Context, fn func(ledger.BatchTx) error) error {
+	return s.db.InTx(ctx, func(tx Tx) error {
+		switch t := tx.(type) {
+		case *pgTx:
+			return fn(&pgBatch{tx: t, now: s.db.now})
+		case *sqliteTx:
+			return fn(&sqliteBatch{tx: t, now: s.db.now})
+		}
+		return fmt.Errorf("sqlstore: unknown transaction type %T", tx)
+	})
+}
+
+func idBytes(ids []ledger.ID) [][]byte {
+	out := make([][]byte, len(ids))
+	for i := range ids {
+		out[i] = ids[i][:]
+	}
+	return out
+}
+
+func toID(b []byte) ledger.ID {
+	var id ledger.ID
+	copy(id[:], b)
+	return id
+}
+
+// pgBatch is a ledger batch on PostgreSQL.
+type pgBatch struct {
+	tx  *pgTx
+	now func() time.Time
+}
+
+func (b *pgBatch) Transfers(ctx context.Context, ids []ledger.ID) (map[ledger.ID]ledger.Transfer, error) {
+	rows, err := b.tx.tx.Query(ctx, "SELECT "+transferCols+" FROM ledger_transfers WHERE id = ANY($1)", idBytes(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[ledger.ID]ledger.Transfer, len(ids))
+	for rows.Next() {
+		t, err := scanTransfer(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[t.ID] = t
+	}
+	return out, rows.Err()
+}
+
+func (b *pgBatch) Load(ctx context.Context, accountIDs []int64, ids []ledger.ID, pendingIDs []ledger.ID) (*ledger.Loaded, error) {
+	l := &ledger.Loaded{
+		Accounts: make(map[int64]*ledger.Account, len(accountIDs)),
+		Recorded: map[ledger.ID]ledger.Recorded{},
+		Resolved: map[ledger.ID]ledger.TransferFlags{},
+	}
+	// One round trip; the server runs them in order, so the existence
+	// checks see everything committed before our row locks were granted.
+	var pb pgx.Batch
+	pb.Queue("SELECT "+accountCols+" FROM ledger_accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE", accountIDs).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			a, err := scanAccount(rows)
+			if err != nil {
+				return err
+			}
+			l.Accounts[a.ID] = a
+		}
+		return rows.Err()
+	})
+	raw := idBytes(ids)
+	pb.Queue("SELECT "+transferCols+" FROM ledger_transfers WHERE id = ANY($1)", raw).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			t, err := scanTransfer(rows)
+			if err != nil {
+				return err
+			}
+			l.Recorded[t.ID] = ledger.Recorded{Transfer: t, Code: ledger.OK}
+		}
+		return rows.Err()
+	})
+	pb.Queue("SELECT "+transferCols+", result FROM ledger_rejections WHERE id = ANY($1)", raw).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var code int64
+			t, err := scanTransfer(rows, &code)
+			if err != nil {
+				return err
+			}
+			l.Recorded[t.ID] = ledger.Recorded{Transfer: t, Code: ledger.Code(code)}
+		}
+		return rows.Err()
+	})
+	if len(pendingIDs) > 0 {
+		pb.Queue("SELECT pending_id, flags FROM ledger_transfers WHERE pending_id = ANY($1)", idBytes(pendingIDs)).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var p []byte
+				var f int64
+				if err := rows.Scan(&p, &f); err != nil {
+					return err
+				}
+				l.Resolved[toID(p)] = ledger.TransferFlags(f) & (ledger.PostPending | ledger.VoidPending)
+			}
+			return rows.Err()
+		})
+	}
+	if err := b.tx.tx.SendBatch(ctx, &pb).Close(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (b *pgBatch) Write(ctx context.Context, w *ledger.Writes) error {
+	var pb pgx.Batch
+	if len(w.Transfers) > 0 {
+		pb.Queue(insertUnnest("ledger_transfers", transferCols, ""), transferColumns(w.Transfers, nil)...)
+	}
+	if len(w.Refused) > 0 {
+		ts := make([]ledger.Transfer, len(w.Refused))
+		codes := make([]int64, len(w.Refused))
+		for i, r := range w.Refused {
+			ts[i], codes[i] = r.Transfer, int64(r.Code)
+		}
+		pb.Queue(insertUnnest("ledger_rejections", transferCols, ", result"), transferColumns(ts, codes)...)
+	}
+	if n := len(w.Accounts); n > 0 {
+		id, dp, dpo, cp, cpo := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		for i, a := range w.Accounts {
+			id[i], dp[i], dpo[i], cp[i], cpo[i] = a.ID, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted
+		}
+		pb.Queue(`UPDATE ledger_accounts a SET debits_pending = u.dp, debits_posted = u.dpo,
+			credits_pending = u.cp, credits_posted = u.cpo
+			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u(id, dp, dpo, cp, cpo)
+			WHERE a.id = u.id`, id, dp, dpo, cp, cpo)
+	}
+	if pb.Len() > 0 {
+		if err := b.tx.tx.SendBatch(ctx, &pb).Close(); err != nil {
+			return err
+		}
+	}
+	if len(w.Jobs) > 0 {
+		return EnqueueJobs(ctx, b.tx, b.now(), w.Jobs...)
+	}
+	return nil
+}
+
+func insertUnnest(table, cols, extraCols string) string {
+	types := "$1::bytea[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::int[], $7::int[], $8::bytea[], $9::bigint[], $10::text[], $11::bigint[]"
+	if extraCols != "" {
+		types += ", $12::int[]"
+	}
+	return "INSERT INTO " + table + " (" + cols + extraCols + ") SELECT * FROM unnest(" + types + ")"
+}
+
+// transferColumns turns transfers into one array per column.
+func transferColumns(ts []ledger.Transfer, codes []int64) []any {
+	n := len(ts)
+	ids, pend := make([][]byte, n), make([][]byte, n)
+	dr, cr, amt, tout, created := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	cur, meta := make([]string, n), make([]string, n)
+	code, flags := make([]int32, n), make([]int32, n)
+	for i := range ts {
+		t := &ts[i]
+		ids[i] = t.ID[:]
+		if !t.PendingID.IsZero() {
+			pend[i] = t.PendingID[:]
+		}
+		dr[i], cr[i], amt[i], cur[i] = t.DebitAccountID, t.CreditAccountID, t.Amount, t.Currency
+		code[i], flags[i], meta[i], created[i] = int32(t.Code), int32(t.Flags), t.Metadata, t.Timestamp.UnixNano()
+		if t.Timeout > 0 {
+			tout[i] = created[i] + int64(t.Timeout)
+		}
+	}
+	args := []any{ids, dr, cr, amt, cur, code, flags, pend, tout, meta, created}
+	if codes != nil {
+		c32 := make([]int32, n)
+		for i := range codes {
+			c32[i] = int32(codes[i])
+		}
+		args = append(args, c32)
+	}
+	return args
+}
+
+// sqliteBatch is a ledger batch on SQLite. The transaction began with
+// BEGIN IMMEDIATE, so it already holds the database's write lock: that is
+// the row lock, for every account at once.
+type sqliteBatch struct {
+	tx  *sqliteTx
+	now func() time.Time
+}
+
+// chunk bounds the ? parameters of one statement well below SQLite's limit.
+const chunk = 400
+
+func placeholders(rows, cols int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
+	return strings.TrimSuffix(strings.Repeat(row+",", rows), ",")
+}
+
+// eachIn runs query (with one %s for a "?,?,..." list) over the keys in
+// chunks and hands every row to fn.
+func eachIn[K any](ctx context.Context, q Querier, query string, keys []K, arg func(K) any, fn func(Rows) error) error {
+	for len(keys) > 0 {
+		n := min(len(keys), chunk)
+		args := make([]any, n)
+		for i := range n {
+			args[i] = arg(keys[i])
+		}
+		rows, err := q.Query(ctx, fmt.Sprintf(query, strings.TrimSuffix(strings.Repeat("?,", n), ",")), args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := fn(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+func rawID(id ledger.ID) any { return id[:] }
+
+func (b *sqliteBatch) Transfers(ctx context.Context, ids []ledger.ID) (map[ledger.ID]ledger.Transfer, error) {
+	out := make(map[ledger.ID]ledger.Transfer, len(ids))
+	err := eachIn(ctx, b.tx, "SELECT "+transferCols+" FROM ledger_transfers WHERE id IN (%s)", ids, rawID, func(r Rows) error {
+		t, err := scanTransfer(r)
+		out[t.ID] = t
+		return err
+	})
+	return out, err
+}
+
+func (b *sqliteBatch) Load(ctx context.Context, accountIDs []int64, ids []ledger.ID, pendingIDs []ledger.ID) (*ledger.Loaded, error) {
+	l := &ledger.Loaded{
+		Accounts: make(map[int64]*ledger.Account, len(accountIDs)),
+		Recorded: map[ledger.ID]ledger.Recorded{},
+		Resolved: map[ledger.ID]ledger.TransferFlags{},
+	}
+	err := eachIn(ctx, b.tx, "SELECT "+accountCols+" FROM ledger_accounts WHERE id IN (%s)", accountIDs,
+		func(id int64) any { return id }, func(r Rows) error {
+			a, err := scanAccount(r)
+			if err == nil {
+				l.Accounts[a.ID] = a
+			}
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = eachIn(ctx, b.tx, "SELECT "+transferCols+" FROM ledger_transfers WHERE id IN (%s)", ids, rawID, func(r Rows) error {
+		t, err := scanTransfer(r)
+		l.Recorded[t.ID] = ledger.Recorded{Transfer: t, Code: ledger.OK}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = eachIn(ctx, b.tx, "SELECT "+transferCols+", result FROM ledger_rejections WHERE id IN (%s)", ids, rawID, func(r Rows) error {
+		var code int64
+		t, err := scanTransfer(r, &code)
+		l.Recorded[t.ID] = ledger.Recorded{Transfer: t, Code: ledger.Code(code)}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = eachIn(ctx, b.tx, "SELECT pending_id, flags FROM ledger_transfers WHERE pending_id IN (%s)", pendingIDs, rawID, func(r Rows) error {
+		var p []byte
+		var f int64
+		err := r.Scan(&p, &f)
+		l.Resolved[toID(p)] = ledger.TransferFlags(f) & (ledger.PostPending | ledger.VoidPending)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (b *sqliteBatch) Write(ctx context.Context, w *ledger.Writes) error {
+	const ncol = 11
+	for rest := w.Transfers; len(rest) > 0; {
+		n := min(len(rest), chunk/ncol*4) // SQLite allows 32766 parameters
+		args := make([]any, 0, n*ncol)
+		for i := range rest[:n] {
+			args = append(args, transferArgs(&rest[i])...)
+		}
+		if _, err := b.tx.Exec(ctx, "INSERT INTO ledger_transfers ("+transferCols+") VALUES "+placeholders(n, ncol), args...); err != nil {
+			return err
+		}
+		rest = rest[n:]
+	}
+	for _, r := range w.Refused {
+		args := append(transferArgs(&r.Transfer), int64(r.Code))
+		if _, err := b.tx.Exec(ctx, "INSERT INTO ledger_rejections ("+transferCols+", result) VALUES "+placeholders(1, ncol+1), args...); err != nil {
+			return err
+		}
+	}
+	for rest := w.Accounts; len(rest) > 0; {
+		n := min(len(rest), chunk)
+		args := make([]any, 0, n*5)
+		for _, a := range rest[:n] {
+			args = append(args, a.ID, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted)
+		}
+		if _, err := b.tx.Exec(ctx, `UPDATE ledger_accounts AS a SET debits_pending = u.column2, debits_posted = u.column3,
+			credits_pending = u.column4, credits_posted = u.column5
+			FROM (VALUES `+placeholders(n, 5)+`) AS u WHERE a.id = u.column1`, args...); err != nil {
+			return err
+		}
+		rest = rest[n:]
+	}
+	if len(w.Jobs) > 0 {
+		return EnqueueJobs(ctx, b.tx, b.now(), w.Jobs...)
+	}
+	return nil
+}
