@@ -32,12 +32,12 @@ import (
 
 // Errors returned by the ledger's methods.
 var (
-	ErrClosed          = errors.New("ledger: closed")
-	ErrUnavailable     = errors.New("ledger: database unavailable, nothing committed")
-	ErrAccountNotFound = errors.New("ledger: account not found")
-	ErrAccountExists   = errors.New("ledger: account exists with different fields")
+	ErrClosed           = errors.New("ledger: closed")
+	ErrUnavailable      = errors.New("ledger: database unavailable, nothing committed")
+	ErrAccountNotFound  = errors.New("ledger: account not found")
+	ErrAccountExists    = errors.New("ledger: account exists with different fields")
 	ErrTransferNotFound = errors.New("ledger: transfer not found")
-	ErrInvalidAccount  = errors.New("ledger: invalid account")
+	ErrInvalidAccount   = errors.New("ledger: invalid account")
 	ErrTooManyTransfers = errors.New("ledger: too many transfers in one submission")
 )
 

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -57,8 +58,9 @@ type DB struct {
 
 	pg *pgxpool.Pool // PostgreSQL
 
-	w *sql.DB // SQLite: the one writer connection
-	r *sql.DB // SQLite: read-only connections
+	w     *sql.DB // SQLite: the one writer connection
+	r     *sql.DB // SQLite: read-only connections
+	stmts sync.Map // SQLite: query text -> *sql.Stmt prepared on w
 }
 
 // Open opens (creating where needed) the database Options names. It does not
@@ -117,7 +119,7 @@ func openSQLite(ctx context.Context, o Options, now func() time.Time) (*DB, erro
 		return nil, fmt.Errorf("sqlstore: create data dir: %w", err)
 	}
 	path := filepath.Join(dir, "okpay.db")
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)"
 	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)
@@ -152,7 +154,36 @@ func (db *DB) Close() error {
 		db.pg.Close()
 		return nil
 	}
+	db.stmts.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
 	return errors.Join(db.w.Close(), db.r.Close())
+}
+
+// prepare prepares queries once on the SQLite writer, outside any
+// transaction (the writer has one connection, which a transaction holds).
+func (db *DB) prepare(ctx context.Context, queries []string) error {
+	for _, q := range queries {
+		if _, ok := db.stmts.Load(q); ok {
+			continue
+		}
+		st, err := db.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("sqlstore: prepare: %w", err)
+		}
+		db.stmts.Store(q, st)
+	}
+	return nil
+}
+
+// stmt returns query bound to tx: prepared once per process when prepare
+// saw it, so hot statements are not parsed again for every batch.
+func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if v, ok := db.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, v.(*sql.Stmt)), nil
+	}
+	return tx.PrepareContext(ctx, query)
 }
 
 // Ping checks that the database answers a query.

@@ -13,19 +13,24 @@ CREATE TABLE ledger_accounts (
     created_at      BIGINT  NOT NULL
 );
 
+-- No foreign keys: the committer checks both accounts exist with their
+-- rows locked, accounts are never deleted, and per-row FK checks cost a
+-- batch more than its inserts.
 CREATE TABLE ledger_transfers (
     id                BYTEA   PRIMARY KEY,
-    debit_account_id  BIGINT  NOT NULL REFERENCES ledger_accounts (id),
-    credit_account_id BIGINT  NOT NULL REFERENCES ledger_accounts (id),
+    debit_account_id  BIGINT  NOT NULL,
+    credit_account_id BIGINT  NOT NULL,
     amount            BIGINT  NOT NULL,
     currency          TEXT    NOT NULL,
     code              INTEGER NOT NULL,
     flags             INTEGER NOT NULL,
-    pending_id        BYTEA   UNIQUE,
+    pending_id        BYTEA,
     timeout_at        BIGINT  NOT NULL DEFAULT 0,
     metadata          TEXT    NOT NULL DEFAULT '',
     created_at        BIGINT  NOT NULL
 );
+-- A pending transfer is resolved at most once, across nodes too.
+CREATE UNIQUE INDEX ledger_transfers_pending ON ledger_transfers (pending_id) WHERE pending_id IS NOT NULL;
 CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit_account_id, created_at);
 CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit_account_id, created_at);
 
