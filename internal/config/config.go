@@ -79,6 +79,8 @@ type Config struct {
 	LogFormat string
 	// Now is the clock every component uses.
 	Now func() time.Time
+	// PoolSize caps PostgreSQL connections; 0 picks a default from the CPUs.
+	PoolSize int
 }
 
 // Flags are values given on the command line; nil means "not given", so an
@@ -205,7 +207,7 @@ func Load(getenv func(string) string, f Flags) (Config, error) {
 
 // StoreOptions says which database to open.
 func (c Config) StoreOptions() sqlstore.Options {
-	return sqlstore.Options{URL: c.DatabaseURL, DataDir: c.DataDir, Now: c.Now}
+	return sqlstore.Options{URL: c.DatabaseURL, DataDir: c.DataDir, Now: c.Now, MaxConns: c.PoolSize}
 }
 
 // Engine is the database engine the config selects.

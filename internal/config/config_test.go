@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/okpay/okpay/internal/config"
 	"github.com/okpay/okpay/internal/sqlstore"
 )
@@ -103,8 +105,8 @@ func TestLoadPrecedence(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := settingsOf(mustLoad(t, tt.env, tt.flags))
-			if got != tt.want {
-				t.Errorf("Load() settings:\n got %+v\nwant %+v", got, tt.want)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Load() settings mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}

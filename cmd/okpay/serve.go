@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/urfave/cli/v3"
+
+	"github.com/okpay/okpay/internal/config"
+	"github.com/okpay/okpay/internal/jobs"
+	"github.com/okpay/okpay/internal/ledger"
+	"github.com/okpay/okpay/internal/server"
+)
+
+func (a *app) serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "run the web UI, API and background work until interrupted",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "http", Usage: "listen `ADDR` host:port; port 0 picks a free one (env OKPAY_HTTP_ADDR, default 127.0.0.1:8080)"},
+		},
+		Action: a.serve,
+	}
+}
+
+// serve runs one node until ctx is cancelled (SIGINT, SIGTERM), then drains
+// in-flight requests and exits 0.
+func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
+	cfg, log, err := a.load(cmd)
+	if err != nil {
+		return err
+	}
+	generated := cfg.MasterKey == nil
+	if cfg.MasterKey, err = config.LoadMasterKey(cfg); err != nil {
+		return err
+	}
+	log.Info("starting okpay", "version", versionString(), "env", cfg.Env)
+	if generated {
+		log.Info("using the development master key", "path", cfg.MasterKeyFile())
+	}
+	if cfg.Env == config.Development && !loopback(cfg.HTTPAddr) {
+		log.Warn("development mode is reachable beyond this machine; set OKPAY_ENV=production for a real deployment", "addr", cfg.HTTPAddr)
+	}
+
+	db, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	reg := prometheus.NewRegistry()
+	srv, err := server.New(server.Options{
+		Logger:   log,
+		Registry: reg,
+		Checks:   []server.Check{{Name: "database", Func: db.Ping}},
+	})
+	if err != nil {
+		return err
+	}
+
+	l := ledger.New(db.Ledger(), ledger.Options{Now: cfg.Now, Logger: log, Observe: ledgerMetrics(reg)})
+	defer l.Close() // after the server and the workers have stopped
+	runner := jobs.New(db.Jobs(), jobs.Options{Now: cfg.Now, Logger: log})
+	runner.Register(ledger.ExpireJob, l.Expire)
+	workers := make(chan error, 1)
+	go func() { workers <- runner.Run(ctx) }()
+	// Web pages, the /v1 API and the SMTP listener mount here.
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	// Tests and scripts read the real address (port 0 picks one) from
+	// this line.
+	log.Info("listening", "addr", ln.Addr().String())
+	err = srv.Serve(ctx, ln)
+	if werr := <-workers; werr != nil {
+		log.Error("background jobs stopped with an error", "err", werr)
+	}
+	log.Info("stopped")
+	return err
+}
+
+// ledgerMetrics exports the batch committer's work to Prometheus.
+func ledgerMetrics(reg prometheus.Registerer) func(int, time.Duration, error) {
+	transfers := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "okpay_ledger_transfers_total", Help: "Transfers submitted through committed ledger batches.",
+	})
+	failures := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "okpay_ledger_batch_failures_total", Help: "Ledger batches whose callers got ErrUnavailable.",
+	})
+	size := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "okpay_ledger_batch_transfers", Help: "Transfers per ledger batch.",
+		Buckets: prometheus.ExponentialBuckets(1, 4, 8),
+	})
+	took := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "okpay_ledger_batch_seconds", Help: "Time to commit one ledger batch, retries included.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	})
+	reg.MustRegister(transfers, failures, size, took)
+	return func(n int, d time.Duration, err error) {
+		if err != nil {
+			failures.Inc()
+			return
+		}
+		transfers.Add(float64(n))
+		size.Observe(float64(n))
+		took.Observe(d.Seconds())
+	}
+}
+
+// loopback reports whether addr only accepts connections from this machine.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
