@@ -85,6 +85,8 @@ func (b *batch) chain(ts []Transfer, res []Result) {
 		for i := range ts {
 			t := ts[i]
 			b.normalize(&t)
+			// A retry answers with the recorded time: when it was refused.
+			t.Timestamp = res[i].Timestamp
 			b.refuse(&t, res[i].Code)
 		}
 	}
@@ -147,9 +149,12 @@ func (b *batch) one(t *Transfer) Result {
 	if t.ID.IsZero() {
 		return res(IDMustNotBeZero)
 	}
+	raw := *t
 	b.normalize(t)
 	if r, ok := b.lookup(t.ID); ok {
-		if !sameFields(&r.Transfer, t) {
+		// A post or void refused before its hold existed was recorded as
+		// sent, not filled in: the same request must still match it.
+		if !sameFields(&r.Transfer, t) && !sameFields(&r.Transfer, &raw) {
 			return res(ExistsWithDifferentFields)
 		}
 		if r.Code == OK {

@@ -80,22 +80,26 @@ func transferArgs(t *ledger.Transfer) []any {
 func (s *LedgerStore) CreateAccount(ctx context.Context, a ledger.Account) (ledger.Account, error) {
 	var out ledger.Account
 	err := s.db.InTx(ctx, func(tx Tx) error {
-		got, err := scanAccount(tx.QueryRow(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE ref = $1", a.Ref))
-		if err == nil {
-			if got.Currency != a.Currency || got.Code != a.Code || got.Flags != a.Flags {
-				return fmt.Errorf("%w: %s", ledger.ErrAccountExists, a.Ref)
+		byRef := func() (*ledger.Account, error) {
+			return scanAccount(tx.QueryRow(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE ref = $1", a.Ref))
+		}
+		got, err := byRef()
+		if errors.Is(err, ErrNoRows) {
+			// Another node may insert the ref between our read and our
+			// insert: then ours does nothing, and reading again (a new
+			// statement, so a new snapshot) finds the row it committed.
+			got, err = scanAccount(tx.QueryRow(ctx, `INSERT INTO ledger_accounts (ref, currency, code, flags, created_at)
+				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ref) DO NOTHING RETURNING `+accountCols,
+				a.Ref, a.Currency, int64(a.Code), int64(a.Flags), a.CreatedAt.UnixNano()))
+			if errors.Is(err, ErrNoRows) {
+				got, err = byRef()
 			}
-			out = *got
-			return nil
 		}
-		if !errors.Is(err, ErrNoRows) {
-			return err
-		}
-		got, err = scanAccount(tx.QueryRow(ctx, `INSERT INTO ledger_accounts (ref, currency, code, flags, created_at)
-			VALUES ($1, $2, $3, $4, $5) RETURNING `+accountCols,
-			a.Ref, a.Currency, int64(a.Code), int64(a.Flags), a.CreatedAt.UnixNano()))
 		if err != nil {
 			return err
+		}
+		if got.Currency != a.Currency || got.Code != a.Code || got.Flags != a.Flags {
+			return fmt.Errorf("%w: %s", ledger.ErrAccountExists, a.Ref)
 		}
 		out = *got
 		return nil
