@@ -119,7 +119,7 @@ func openSQLite(ctx context.Context, o Options, now func() time.Time) (*DB, erro
 		return nil, fmt.Errorf("sqlstore: create data dir: %w", err)
 	}
 	path := filepath.Join(dir, "okpay.db")
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)"
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)&_pragma=mmap_size(1073741824)&_pragma=wal_autocheckpoint(10000)"
 	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open sqlite: %w", err)

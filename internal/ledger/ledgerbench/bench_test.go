@@ -52,7 +52,7 @@ func BenchmarkLedger(b *testing.B) {
 					defer l.Close()
 					b.ResetTimer()
 					r, err := ledgerbench.Run(context.Background(), l, ledgerbench.Config{
-						Transfers: max(b.N, 256), Accounts: 1000, Concurrency: 256, Hot: hot, Naive: mode == "naive", Seed: 1,
+						Transfers: max(b.N, 256), Accounts: 10000, Concurrency: 256, Hot: hot, Naive: mode == "naive", Seed: 1,
 					})
 					if err != nil {
 						b.Fatal(err)

@@ -31,8 +31,6 @@ CREATE TABLE ledger_transfers (
 );
 -- A pending transfer is resolved at most once, across nodes too.
 CREATE UNIQUE INDEX ledger_transfers_pending ON ledger_transfers (pending_id) WHERE pending_id IS NOT NULL;
-CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit_account_id, created_at);
-CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit_account_id, created_at);
 
 -- Refused transfers are kept so that a retried id gets its first answer back.
 CREATE TABLE ledger_rejections (
