@@ -54,7 +54,7 @@ func TestBenchThenVerify(t *testing.T) {
 		if err := db.Read().QueryRow(context.Background(), "SELECT ref FROM ledger_accounts ORDER BY id DESC LIMIT 1").Scan(&ref); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Write().Exec(context.Background(), "UPDATE ledger_accounts SET credits_posted = credits_posted + 1 WHERE ref = $1", ref); err != nil {
+		if _, err := db.Write().Exec(context.Background(), "UPDATE ledger_balances SET credits_posted = credits_posted + 1 WHERE account_id = (SELECT id FROM ledger_accounts WHERE ref = $1)", ref); err != nil {
 			t.Fatal(err)
 		}
 		db.Close()

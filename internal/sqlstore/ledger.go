@@ -25,7 +25,9 @@ func (db *DB) Ledger() *LedgerStore { return &LedgerStore{db} }
 var _ ledger.Store = (*LedgerStore)(nil)
 
 const (
-	accountCols  = "id, ref, currency, code, flags, debits_pending, debits_posted, credits_pending, credits_posted, created_at"
+	// accountCols reads an account joined with its balances (accountFrom).
+	accountCols  = "a.id, a.ref, a.currency, a.code, a.flags, b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted, a.created_at"
+	accountFrom  = " FROM ledger_accounts a JOIN ledger_balances b ON b.account_id = a.id"
 	transferCols = "id, debit_account_id, credit_account_id, amount, currency, code, flags, pending_id, timeout_at, metadata, created_at"
 )
 
@@ -81,17 +83,21 @@ func (s *LedgerStore) CreateAccount(ctx context.Context, a ledger.Account) (ledg
 	var out ledger.Account
 	err := s.db.InTx(ctx, func(tx Tx) error {
 		byRef := func() (*ledger.Account, error) {
-			return scanAccount(tx.QueryRow(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE ref = $1", a.Ref))
+			return scanAccount(tx.QueryRow(ctx, "SELECT "+accountCols+accountFrom+" WHERE a.ref = $1", a.Ref))
 		}
 		got, err := byRef()
 		if errors.Is(err, ErrNoRows) {
 			// Another node may insert the ref between our read and our
 			// insert: then ours does nothing, and reading again (a new
 			// statement, so a new snapshot) finds the row it committed.
-			got, err = scanAccount(tx.QueryRow(ctx, `INSERT INTO ledger_accounts (ref, currency, code, flags, created_at)
-				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ref) DO NOTHING RETURNING `+accountCols,
-				a.Ref, a.Currency, int64(a.Code), int64(a.Flags), a.CreatedAt.UnixNano()))
-			if errors.Is(err, ErrNoRows) {
+			var id int64
+			err = tx.QueryRow(ctx, `INSERT INTO ledger_accounts (ref, currency, code, flags, created_at)
+				VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ref) DO NOTHING RETURNING id`,
+				a.Ref, a.Currency, int64(a.Code), int64(a.Flags), a.CreatedAt.UnixNano()).Scan(&id)
+			if err == nil {
+				_, err = tx.Exec(ctx, "INSERT INTO ledger_balances (account_id) VALUES ($1)", id)
+			}
+			if err == nil || errors.Is(err, ErrNoRows) {
 				got, err = byRef()
 			}
 		}
@@ -118,7 +124,7 @@ func (s *LedgerStore) AccountByRef(ctx context.Context, ref string) (ledger.Acco
 }
 
 func (s *LedgerStore) account(ctx context.Context, where string, arg any) (ledger.Account, error) {
-	a, err := scanAccount(s.db.Read().QueryRow(ctx, "SELECT "+accountCols+" FROM ledger_accounts WHERE "+where, arg))
+	a, err := scanAccount(s.db.Read().QueryRow(ctx, "SELECT "+accountCols+accountFrom+" WHERE a."+where, arg))
 	if errors.Is(err, ErrNoRows) {
 		return ledger.Account{}, ledger.ErrAccountNotFound
 	}
@@ -154,10 +160,11 @@ WITH d AS (
     FROM ledger_transfers t LEFT JOIN ledger_transfers r ON r.pending_id = t.id
     GROUP BY t.credit_account_id
 )
-SELECT a.id, a.ref, a.currency, a.code, a.flags, a.debits_pending, a.debits_posted, a.credits_pending,
-    a.credits_posted, a.created_at,
+SELECT a.id, a.ref, a.currency, a.code, a.flags, b.debits_pending, b.debits_posted, b.credits_pending,
+    b.credits_posted, a.created_at,
     COALESCE(d.posted, 0), COALESCE(d.pending, 0), COALESCE(c.posted, 0), COALESCE(c.pending, 0)
-FROM ledger_accounts a LEFT JOIN d ON d.id = a.id LEFT JOIN c ON c.id = a.id
+FROM ledger_accounts a LEFT JOIN ledger_balances b ON b.account_id = a.id
+    LEFT JOIN d ON d.id = a.id LEFT JOIN c ON c.id = a.id
 ORDER BY a.id`
 
 // VerifyRows implements ledger.Store.
@@ -306,7 +313,8 @@ func (b *pgBatch) Load(ctx context.Context, accountIDs []int64, ids []ledger.ID,
 	// One round trip; the server runs them in order, so the existence
 	// checks see everything committed before our row locks were granted.
 	var pb pgx.Batch
-	pb.Queue("SELECT "+prefixed("a.", accountCols)+" FROM unnest($1::bigint[]) AS u(id) JOIN ledger_accounts a ON a.id = u.id ORDER BY a.id FOR UPDATE OF a", accountIDs).Query(func(rows pgx.Rows) error {
+	pb.Queue("SELECT "+accountCols+" FROM unnest($1::bigint[]) AS u(id) JOIN ledger_balances b ON b.account_id = u.id"+
+		" JOIN ledger_accounts a ON a.id = u.id ORDER BY a.id FOR NO KEY UPDATE OF b", accountIDs).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			a, err := scanAccount(rows)
 			if err != nil {
@@ -375,10 +383,10 @@ func (b *pgBatch) Write(ctx context.Context, w *ledger.Writes) error {
 		for i, a := range w.Accounts {
 			id[i], dp[i], dpo[i], cp[i], cpo[i] = a.ID, a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted
 		}
-		pb.Queue(`UPDATE ledger_accounts a SET debits_pending = u.dp, debits_posted = u.dpo,
+		pb.Queue(`UPDATE ledger_balances b SET debits_pending = u.dp, debits_posted = u.dpo,
 			credits_pending = u.cp, credits_posted = u.cpo
 			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u(id, dp, dpo, cp, cpo)
-			WHERE a.id = u.id`, id, dp, dpo, cp, cpo)
+			WHERE b.account_id = u.id`, id, dp, dpo, cp, cpo)
 	}
 	if pb.Len() > 0 {
 		if err := b.tx.tx.SendBatch(ctx, &pb).Close(); err != nil {
@@ -453,7 +461,7 @@ func placeholders(rows, cols int) string {
 }
 
 const (
-	sqliteAccountsIn    = "SELECT " + accountCols + " FROM ledger_accounts WHERE id IN (%s)"
+	sqliteAccountsIn    = "SELECT " + accountCols + accountFrom + " WHERE a.id IN (%s)"
 	sqliteTransfersIn   = "SELECT " + transferCols + " FROM ledger_transfers WHERE id IN (%s)"
 	sqliteRejectionsIn  = "SELECT " + transferCols + ", result FROM ledger_rejections WHERE id IN (%s)"
 	sqliteResolutionsIn = "SELECT pending_id, flags FROM ledger_transfers WHERE pending_id IN (%s)"
@@ -464,9 +472,9 @@ func sqliteInsertTransfers(n int) string {
 }
 
 func sqliteUpdateAccounts(n int) string {
-	return `UPDATE ledger_accounts AS a SET debits_pending = u.column2, debits_posted = u.column3,
+	return `UPDATE ledger_balances AS b SET debits_pending = u.column2, debits_posted = u.column3,
 		credits_pending = u.column4, credits_posted = u.column5
-		FROM (VALUES ` + placeholders(n, 5) + `) AS u WHERE a.id = u.column1`
+		FROM (VALUES ` + placeholders(n, 5) + `) AS u WHERE b.account_id = u.column1`
 }
 
 // sqliteLedgerQueries lists every statement the batch path uses.

@@ -1,16 +1,23 @@
 -- Ledger: accounts carry their running balances; the journal (transfers) is
 -- append-only and reproduces them. Times are unix nanoseconds (UTC).
 CREATE TABLE ledger_accounts (
-    id              INTEGER PRIMARY KEY,
-    ref             TEXT    NOT NULL UNIQUE,
-    currency        TEXT    NOT NULL,
-    code            INTEGER NOT NULL DEFAULT 0,
-    flags           INTEGER NOT NULL DEFAULT 0,
+    id         INTEGER PRIMARY KEY,
+    ref        TEXT    NOT NULL UNIQUE,
+    currency   TEXT    NOT NULL,
+    code       INTEGER NOT NULL DEFAULT 0,
+    flags      INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+
+-- The balances live apart from the account's description: a batch rewrites
+-- the balances of every account it touches, and narrow rows mean fewer
+-- pages to write per commit.
+CREATE TABLE ledger_balances (
+    account_id      INTEGER PRIMARY KEY,
     debits_pending  INTEGER NOT NULL DEFAULT 0,
     debits_posted   INTEGER NOT NULL DEFAULT 0,
     credits_pending INTEGER NOT NULL DEFAULT 0,
-    credits_posted  INTEGER NOT NULL DEFAULT 0,
-    created_at      INTEGER NOT NULL
+    credits_posted  INTEGER NOT NULL DEFAULT 0
 );
 
 -- No foreign keys: the committer checks both accounts exist with their
