@@ -58,6 +58,8 @@ type DB struct {
 
 	pg *pgxpool.Pool // PostgreSQL
 
+	described sync.Map // account id -> ledger.Account: the immutable part
+
 	w     *sql.DB  // SQLite: the one writer connection
 	r     *sql.DB  // SQLite: read-only connections
 	stmts sync.Map // SQLite: query text -> *sql.Stmt prepared on w

@@ -78,6 +78,72 @@ func transferArgs(t *ledger.Transfer) []any {
 		int64(t.Code), int64(t.Flags), pending, timeoutAt, t.Metadata, t.Timestamp.UnixNano()}
 }
 
+// An account's description (ref, currency, code, flags) never changes, so
+// each process keeps the ones it has seen: a batch then reads only the
+// balances, under lock.
+const (
+	describeCols = "a.id, a.ref, a.currency, a.code, a.flags, a.created_at"
+	balanceCols  = "b.account_id, b.debits_pending, b.debits_posted, b.credits_pending, b.credits_posted"
+)
+
+// undescribed returns the ids whose description is not cached yet.
+func (db *DB) undescribed(ids []int64) []int64 {
+	var out []int64
+	for _, id := range ids {
+		if _, ok := db.described.Load(id); !ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+type scanner interface{ Scan(...any) error }
+
+// describeRow caches the description in a row of describeCols.
+func (db *DB) describeRow(r scanner) error {
+	var a ledger.Account
+	var code, flags, created int64
+	if err := r.Scan(&a.ID, &a.Ref, &a.Currency, &code, &flags, &created); err != nil {
+		return err
+	}
+	a.Code, a.Flags, a.CreatedAt = uint16(code), ledger.AccountFlags(flags), time.Unix(0, created).UTC()
+	db.described.Store(a.ID, a)
+	return nil
+}
+
+// balanceRow reads a row of balanceCols into bal.
+func balanceRow(r scanner, bal map[int64]*ledger.Account) error {
+	var a ledger.Account
+	if err := r.Scan(&a.ID, &a.DebitsPending, &a.DebitsPosted, &a.CreditsPending, &a.CreditsPosted); err != nil {
+		return err
+	}
+	bal[a.ID] = &a
+	return nil
+}
+
+// eachRow calls fn for every row of a pgx result.
+func eachRow(rows pgx.Rows, fn func(scanner) error) error {
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// withDescriptions joins locked balances with cached descriptions.
+func (db *DB) withDescriptions(bal map[int64]*ledger.Account, out map[int64]*ledger.Account) {
+	for id, b := range bal {
+		v, ok := db.described.Load(id)
+		if !ok {
+			continue // balances without an account: not an account
+		}
+		a := v.(ledger.Account)
+		a.DebitsPending, a.DebitsPosted, a.CreditsPending, a.CreditsPosted = b.DebitsPending, b.DebitsPosted, b.CreditsPending, b.CreditsPosted
+		out[id] = &a
+	}
+}
+
 // CreateAccount implements ledger.Store.
 func (s *LedgerStore) CreateAccount(ctx context.Context, a ledger.Account) (ledger.Account, error) {
 	var out ledger.Account
@@ -251,7 +317,7 @@ func (s *LedgerStore) Batch(ctx context.Context, fn func(ledger.BatchTx) error) 
 	return s.db.InTx(ctx, func(tx Tx) error {
 		switch t := tx.(type) {
 		case *pgTx:
-			return fn(&pgBatch{tx: t, now: s.db.now})
+			return fn(&pgBatch{db: s.db, tx: t, now: s.db.now})
 		case *sqliteTx:
 			return fn(&sqliteBatch{db: s.db, tx: t})
 		}
@@ -283,6 +349,7 @@ func toID(b []byte) ledger.ID {
 
 // pgBatch is a ledger batch on PostgreSQL.
 type pgBatch struct {
+	db  *DB
 	tx  *pgTx
 	now func() time.Time
 }
@@ -313,16 +380,15 @@ func (b *pgBatch) Load(ctx context.Context, accountIDs []int64, ids []ledger.ID,
 	// One round trip; the server runs them in order, so the existence
 	// checks see everything committed before our row locks were granted.
 	var pb pgx.Batch
-	pb.Queue("SELECT "+accountCols+" FROM unnest($1::bigint[]) AS u(id) JOIN ledger_balances b ON b.account_id = u.id"+
-		" JOIN ledger_accounts a ON a.id = u.id ORDER BY a.id FOR NO KEY UPDATE OF b", accountIDs).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			a, err := scanAccount(rows)
-			if err != nil {
-				return err
-			}
-			l.Accounts[a.ID] = a
-		}
-		return rows.Err()
+	bal := make(map[int64]*ledger.Account, len(accountIDs))
+	if missing := b.db.undescribed(accountIDs); len(missing) > 0 {
+		pb.Queue("SELECT "+describeCols+" FROM unnest($1::bigint[]) AS u(id) JOIN ledger_accounts a ON a.id = u.id", missing).Query(func(rows pgx.Rows) error {
+			return eachRow(rows, b.db.describeRow)
+		})
+	}
+	pb.Queue("SELECT "+balanceCols+" FROM unnest($1::bigint[]) AS u(id) JOIN ledger_balances b ON b.account_id = u.id"+
+		" ORDER BY b.account_id FOR NO KEY UPDATE OF b", accountIDs).Query(func(rows pgx.Rows) error {
+		return eachRow(rows, func(r scanner) error { return balanceRow(r, bal) })
 	})
 	raw := idBytes(ids)
 	pb.Queue("SELECT "+prefixed("t.", transferCols)+" FROM unnest($1::bytea[]) AS u(id) JOIN ledger_transfers t ON t.id = u.id", raw).Query(func(rows pgx.Rows) error {
@@ -362,6 +428,7 @@ func (b *pgBatch) Load(ctx context.Context, accountIDs []int64, ids []ledger.ID,
 	if err := b.tx.tx.SendBatch(ctx, &pb).Close(); err != nil {
 		return nil, err
 	}
+	b.db.withDescriptions(bal, l.Accounts)
 	return l, nil
 }
 
@@ -461,7 +528,8 @@ func placeholders(rows, cols int) string {
 }
 
 const (
-	sqliteAccountsIn    = "SELECT " + accountCols + accountFrom + " WHERE a.id IN (%s)"
+	sqliteDescribeIn    = "SELECT " + describeCols + " FROM ledger_accounts a WHERE a.id IN (%s)"
+	sqliteBalancesIn    = "SELECT " + balanceCols + " FROM ledger_balances b WHERE b.account_id IN (%s)"
 	sqliteTransfersIn   = "SELECT " + transferCols + " FROM ledger_transfers WHERE id IN (%s)"
 	sqliteRejectionsIn  = "SELECT " + transferCols + ", result FROM ledger_rejections WHERE id IN (%s)"
 	sqliteResolutionsIn = "SELECT pending_id, flags FROM ledger_transfers WHERE pending_id IN (%s)"
@@ -481,7 +549,7 @@ func sqliteUpdateAccounts(n int) string {
 var sqliteLedgerQueries = func() []string {
 	var qs []string
 	for _, n := range lookupSizes {
-		for _, q := range []string{sqliteAccountsIn, sqliteTransfersIn, sqliteRejectionsIn, sqliteResolutionsIn} {
+		for _, q := range []string{sqliteDescribeIn, sqliteBalancesIn, sqliteTransfersIn, sqliteRejectionsIn, sqliteResolutionsIn} {
 			qs = append(qs, fmt.Sprintf(q, qmarks(n)))
 		}
 	}
@@ -575,16 +643,20 @@ func (b *sqliteBatch) Load(ctx context.Context, accountIDs []int64, ids []ledger
 		Recorded: map[ledger.ID]ledger.Recorded{},
 		Resolved: map[ledger.ID]ledger.TransferFlags{},
 	}
-	err := eachIn(ctx, b, sqliteAccountsIn, accountIDs, func(id int64) any { return id }, func(r *sql.Rows) error {
-		a, err := scanAccount(r)
-		if err == nil {
-			l.Accounts[a.ID] = a
-		}
-		return err
+	err := eachIn(ctx, b, sqliteDescribeIn, b.db.undescribed(accountIDs), func(id int64) any { return id }, func(r *sql.Rows) error {
+		return b.db.describeRow(r)
 	})
 	if err != nil {
 		return nil, err
 	}
+	bal := make(map[int64]*ledger.Account, len(accountIDs))
+	err = eachIn(ctx, b, sqliteBalancesIn, accountIDs, func(id int64) any { return id }, func(r *sql.Rows) error {
+		return balanceRow(r, bal)
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.db.withDescriptions(bal, l.Accounts)
 	err = eachIn(ctx, b, sqliteTransfersIn, ids, rawID, func(r *sql.Rows) error {
 		t, err := scanTransfer(r)
 		l.Recorded[t.ID] = ledger.Recorded{Transfer: t, Code: ledger.OK}
