@@ -13,31 +13,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/jobs"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
 )
 
-// fakeClock is the settable clock shared by the database and the runners.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2030, 1, 2, 3, 10, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newFakeClock() *clock.Settable {
+	return clock.NewSettable(time.Date(2030, 1, 2, 3, 10, 0, 0, time.UTC))
 }
 
 // spyStore counts a runner's claims and records the jobs it enqueued, so
@@ -104,7 +87,7 @@ func (cs *calls) get() []call {
 	return slices.Clone(cs.list)
 }
 
-func testOptions(clk *fakeClock) jobs.Options {
+func testOptions(clk *clock.Settable) jobs.Options {
 	return jobs.Options{
 		Now:          clk.Now,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),

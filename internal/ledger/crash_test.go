@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/ledger"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
@@ -74,7 +75,7 @@ func TestCrash(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, eng sqlstore.Engine) {
 		tg := sqltest.New(t, eng, "ledger")
 		db := sqltest.Open(t, tg, time.Now)
-		e := newEnvOn(t, db, db.Ledger(), &clock{now: time.Now()})
+		e := newEnvOn(t, db, db.Ledger(), clock.NewSettable(time.Now()))
 		var all []sentGroup
 		outcome := map[ledger.ID]ledger.Code{} // what a retry answers from now on
 		for i, run := range crashRuns {

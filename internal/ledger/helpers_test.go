@@ -2,40 +2,24 @@ package ledger_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/ledger"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newClock() *clock.Settable {
+	return clock.NewSettable(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 }
 
 type env struct {
 	db    *sqlstore.DB
 	store ledger.Store
 	l     *ledger.Ledger
-	clock *clock
+	clock *clock.Settable
 }
 
 // newEnv opens a fresh ledger on engine e. When the test ends the ledger is
@@ -47,7 +31,7 @@ func newEnv(t *testing.T, e sqlstore.Engine) *env {
 	return newEnvOn(t, db, db.Ledger(), c)
 }
 
-func newEnvOn(t *testing.T, db *sqlstore.DB, store ledger.Store, c *clock) *env {
+func newEnvOn(t *testing.T, db *sqlstore.DB, store ledger.Store, c *clock.Settable) *env {
 	t.Helper()
 	l := ledger.New(store, ledger.Options{Now: c.Now})
 	t.Cleanup(func() {

@@ -108,7 +108,7 @@ func TestPendingVoidAndExpiry(t *testing.T) {
 		// clock past the timeout and the hold is voided.
 		runner := jobs.New(e.db.Jobs(), jobs.Options{Now: e.clock.Now, PollInterval: 10 * time.Millisecond})
 		runner.Register(ledger.ExpireJob, e.l.Expire)
-		e.clock.Advance(time.Hour + time.Second)
+		e.clock.Add(time.Hour + time.Second)
 		if got := e.mustSubmit(t, ledger.Transfer{ID: ledger.NewID(), PendingID: timed.ID, Flags: ledger.PostPending}); got[0] != ledger.PendingExpired {
 			t.Errorf("post after timeout = %v, want pending_expired", got[0])
 		}

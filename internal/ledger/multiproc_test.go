@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/ledger"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
@@ -38,7 +39,7 @@ func TestTwoNodes(t *testing.T) {
 	sqltest.PostgresURL(t, "ledger") // skips, loudly, without PostgreSQL
 	tg := sqltest.New(t, sqlstore.Postgres, "ledger")
 	db := sqltest.Open(t, tg, time.Now)
-	e := newEnvOn(t, db, db.Ledger(), &clock{now: time.Now()})
+	e := newEnvOn(t, db, db.Ledger(), clock.NewSettable(time.Now()))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 

@@ -623,7 +623,7 @@ func (p *propRun) step(i int) {
 		p.history = append(p.history, r)
 		p.runConcurrent(name, []ledger.Transfer{h, r})
 	case "clock":
-		p.e.clock.Advance(rapid.SampledFrom([]time.Duration{time.Second, 30 * time.Second, 2 * time.Minute, 2 * time.Hour}).Draw(p.rt, "advance"))
+		p.e.clock.Add(rapid.SampledFrom([]time.Duration{time.Second, 30 * time.Second, 2 * time.Minute, 2 * time.Hour}).Draw(p.rt, "advance"))
 	}
 	if len(p.m.problems) > 0 {
 		p.rt.Fatalf("%s: %v", name, p.m.problems)

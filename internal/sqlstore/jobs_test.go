@@ -10,31 +10,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/jobs"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
 )
 
-// fakeClock is a settable clock shared by the database and the test.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newFakeClock() *clock.Settable {
+	return clock.NewSettable(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 func mustListJobs(tb testing.TB, s *sqlstore.JobStore, kind string) []jobs.Record {
