@@ -93,7 +93,8 @@ func (l *Ledger) Close() {
 // The transfers of one call stay together in one database transaction.
 // Once queued, the call waits for the commit even if ctx ends, so its answer
 // is never unknown. Errors: ErrClosed, ErrTooManyTransfers, ErrUnavailable
-// (nothing was committed; submitting the same ids again is safe).
+// (submitting the same ids again is safe, and answers Exists for any that
+// did commit).
 func (l *Ledger) Submit(ctx context.Context, transfers []Transfer) ([]Result, error) {
 	s, err := l.prepare(transfers)
 	if err != nil || len(transfers) == 0 {

@@ -32,8 +32,11 @@ import (
 
 // Errors returned by the ledger's methods.
 var (
-	ErrClosed           = errors.New("ledger: closed")
-	ErrUnavailable      = errors.New("ledger: database unavailable, nothing committed")
+	ErrClosed = errors.New("ledger: closed")
+	// ErrUnavailable: the batch failed on every retry. It did not commit,
+	// unless its last COMMIT itself was cut off; resubmitting the same ids
+	// is always safe and tells which (Exists).
+	ErrUnavailable      = errors.New("ledger: database unavailable")
 	ErrAccountNotFound  = errors.New("ledger: account not found")
 	ErrAccountExists    = errors.New("ledger: account exists with different fields")
 	ErrTransferNotFound = errors.New("ledger: transfer not found")
