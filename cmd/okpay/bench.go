@@ -43,6 +43,11 @@ func (a *app) benchLedger(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	// The benchmark writes thousands of accounts and transfers: it never
+	// picks a database by default, where it might be the real one.
+	if !cmd.IsSet("data") && !cmd.IsSet("database-url") {
+		return cli.Exit("bench ledger writes thousands of accounts and transfers: name a scratch database with --data DIR or --database-url URL", 2)
+	}
 	mode := cmd.String("mode")
 	if mode != "batched" && mode != "naive" {
 		return cli.Exit(fmt.Sprintf("--mode must be batched or naive, not %q", mode), 2)

@@ -69,14 +69,17 @@ func TestBenchThenVerify(t *testing.T) {
 func TestBenchRejectsBadFlags(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "d")
 	for _, args := range [][]string{
-		{"--mode", "fast"},
-		{"--hot", "1.5"},
-		{"--accounts", "1"},
-		{"--transfers", "0"},
+		{"--data", data, "bench", "ledger", "--mode", "fast"},
+		{"--data", data, "bench", "ledger", "--hot", "1.5"},
+		{"--data", data, "bench", "ledger", "--accounts", "1"},
+		{"--data", data, "bench", "ledger", "--transfers", "0"},
+		// No scratch database named: refused rather than writing into the
+		// default ./okpay-data.
+		{"bench", "ledger"},
 	} {
-		r := okpay(t, nil, append([]string{"--data", data, "bench", "ledger"}, args...)...)
+		r := okpay(t, nil, args...)
 		if r.code != 2 || !strings.Contains(r.stderr, "--") {
-			t.Errorf("bench ledger %v: exit %d, stderr %q; want exit 2 naming the flag", args, r.code, r.stderr)
+			t.Errorf("okpay %v: exit %d, stderr %q; want exit 2 naming the flag", args, r.code, r.stderr)
 		}
 	}
 }
