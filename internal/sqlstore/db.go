@@ -121,6 +121,11 @@ func openSQLite(ctx context.Context, o Options, now func() time.Time) (*DB, erro
 		return nil, fmt.Errorf("sqlstore: create data dir: %w", err)
 	}
 	path := filepath.Join(dir, "okpay.db")
+	// SQLite gives its -wal and -shm files the database file's mode: create
+	// it readable by the owner only, since it holds everyone's money.
+	if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
+		f.Close()
+	}
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)&_pragma=mmap_size(1073741824)&_pragma=wal_autocheckpoint(10000)"
 	w, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate&"+pragmas)
 	if err != nil {
