@@ -75,6 +75,7 @@ func (a *app) commands() []*cli.Command {
 		a.migrateCommand(),
 		a.ledgerCommand(),
 		a.benchCommand(),
+		a.mailCommand(),
 		a.versionCommand(),
 	}
 }

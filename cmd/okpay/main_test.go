@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	okmail "github.com/okpay/okpay/internal/mail"
 )
 
 // okpayBin is the binary TestMain builds.
@@ -355,9 +357,25 @@ func TestServe(t *testing.T) {
 	})
 }
 
+// productionEnv is everything production refuses to start without: the
+// master key, an SMTP relay, the mail sender and its DKIM key.
+func productionEnv(t *testing.T) []string {
+	t.Helper()
+	keyFile := filepath.Join(t.TempDir(), "dkim.pem")
+	pemKey, err := okmail.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pemKey, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"OKPAY_ENV=production", "OKPAY_MASTER_KEY=" + testKey, "OKPAY_SMTP_RELAY=127.0.0.1:2525",
+		"OKPAY_MAIL_FROM=OKPay <no-reply@okpay.example>", "OKPAY_DKIM_KEY_FILE=" + keyFile}
+}
+
 func TestServeProduction(t *testing.T) {
 	data := t.TempDir()
-	n := startServe(t, []string{"OKPAY_ENV=production", "OKPAY_MASTER_KEY=" + testKey, "OKPAY_SMTP_RELAY=127.0.0.1:2525"}, "--data", data)
+	n := startServe(t, productionEnv(t), "--data", data)
 	if code, _ := n.get("/healthz"); code != http.StatusOK {
 		t.Errorf("GET /healthz = %d, want 200", code)
 	}

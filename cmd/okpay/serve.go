@@ -12,6 +12,7 @@ import (
 	"github.com/okpay/okpay/internal/config"
 	"github.com/okpay/okpay/internal/jobs"
 	"github.com/okpay/okpay/internal/ledger"
+	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/server"
 )
 
@@ -33,6 +34,7 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	devClock := useDevClock(&cfg) // web.go: before anything takes cfg.Now
 	generated := cfg.MasterKey == nil
 	if cfg.MasterKey, err = config.LoadMasterKey(cfg); err != nil {
 		return err
@@ -65,9 +67,21 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	defer l.Close() // after the server and the workers have stopped
 	runner := jobs.New(db.Jobs(), jobs.Options{Now: cfg.Now, Logger: log})
 	runner.Register(ledger.ExpireJob, l.Expire)
+	mailer, err := a.setupMail(cfg, db, log)
+	if err != nil {
+		return err
+	}
+	runner.Register(okmail.SendJob, mailer.sender.Handle)
 	workers := make(chan error, 1)
 	go func() { workers <- runner.Run(ctx) }()
 	// Web pages, the /v1 API and the SMTP listener mount here.
+	if err := mountWeb(srv, cfg, log, devClock); err != nil {
+		return err
+	}
+	if mailer.mailbox != nil { // development only; it answers loopback clients only
+		srv.Handle("GET "+okmail.DevMailboxPath, mailer.mailbox)
+		srv.Handle("GET "+okmail.DevMailboxPath+"/", mailer.mailbox)
+	}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

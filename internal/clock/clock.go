@@ -1,6 +1,8 @@
-// Package clock holds the settable clock that tests, and in development
-// the /dev/clock helper, use in place of time.Now. Every component takes its
-// clock as a func() time.Time, so a Settable's Now method plugs in anywhere.
+// Package clock holds the clocks used in place of time.Now: Settable, which
+// stands still until moved (unit tests), and Offset, real time plus an
+// offset that a development server's /dev/clock moves (end-to-end tests).
+// Every component takes its clock as a func() time.Time, so either's Now
+// method plugs in anywhere.
 package clock
 
 import (

@@ -1,0 +1,240 @@
+// Package web serves OKPay's server-rendered pages: html/template pages in
+// one shared layout, zh-CN by default and English, with the templates, the
+// stylesheet and the message catalogues embedded in the binary. Pages work
+// without JavaScript.
+//
+// A Site is built once with New and mounted on the server's ServeMux with
+// Mount. Each page is one file holding its handler (home.go, lang.go,
+// dev_clock.go), with its template in templates/. A handler ends with
+// Render, or with NotFound, Forbidden or ServerError, which draw the error
+// pages in the reader's language.
+//
+// Invariants the package keeps for every page it serves:
+//   - Security headers: a Content-Security-Policy of default-src 'self' that
+//     also forbids framing, nosniff, a same-origin Referrer-Policy, and HSTS
+//     outside development.
+//   - Every state-changing request (POST, PUT, PATCH, DELETE) passes the
+//     cross-origin check (see csrf.go) before its handler runs; a refused
+//     one gets the 403 page.
+//   - A handler's panic or error never shows internals: the 500 page shows
+//     a reference that is also in the log next to the error.
+//   - The language is the user's saved setting (WithUserLocale), else the
+//     lang cookie set by the switcher, else Accept-Language, else zh-CN.
+//   - /dev/* exists only in development and only answers loopback clients.
+package web
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/okpay/okpay/internal/web/i18n"
+)
+
+var (
+	// ErrTemplate reports a page template that does not parse, or a page
+	// name with no template.
+	ErrTemplate = errors.New("web: bad template")
+	// ErrOptions reports Options that cannot work together.
+	ErrOptions = errors.New("web: bad options")
+)
+
+// Defaults for the Options fields left empty.
+const (
+	DefaultTimeZone     = "Asia/Shanghai"
+	DefaultDomain       = "okpay.test"
+	DefaultSupportEmail = "support@okpay.test"
+	DefaultMaxFormBytes = 1 << 20
+)
+
+// DevClock is the clock that /dev/clock shows and moves: a
+// *clock.Offset (real time plus an offset). clock.Settable, which stands
+// still, has no Offset or Reset and is meant for unit tests instead.
+type DevClock interface {
+	Now() time.Time
+	Set(time.Time)
+	Add(time.Duration)
+	Offset() time.Duration
+	Reset()
+}
+
+// Options configure a Site. The zero value serves production pages with
+// the defaults above.
+type Options struct {
+	// Logger receives handler errors and panics (default: discarded).
+	Logger *slog.Logger
+	// Now is the application clock (default: DevClock.Now, else time.Now).
+	Now func() time.Time
+	// TimeZone is the platform time zone that dates are shown in
+	// (default Asia/Shanghai).
+	TimeZone *time.Location
+	// Domain is the official domain the footer names (default okpay.test).
+	Domain string
+	// SupportEmail is the support address on every page
+	// (default support@okpay.test).
+	SupportEmail string
+	// Development serves cookies without the Secure flag (plain http),
+	// omits HSTS, and enables the /dev/* helpers for loopback clients.
+	Development bool
+	// DevClock is the clock /dev/clock moves; it is used only in
+	// development, and /dev/clock does not exist without it.
+	DevClock DevClock
+	// TrustedOrigins are other origins ("https://pay.example.com") whose
+	// browsers may post to this site, for deployments whose proxy rewrites
+	// the Host header.
+	TrustedOrigins []string
+	// MaxFormBytes caps the form body read by the cross-origin fallback
+	// check (default 1 MiB).
+	MaxFormBytes int64
+}
+
+// Site is the web front end: pages, their templates and catalogues, and the
+// middleware every page runs behind. It is safe for concurrent use.
+type Site struct {
+	log          *slog.Logger
+	now          func() time.Time
+	tz           *time.Location
+	info         SiteInfo
+	dev          bool
+	devClock     DevClock
+	maxFormBytes int64
+	msgs         *i18n.Catalogue
+	pages        map[string]*pageTemplate
+	assets       *assets
+	origins      *http.CrossOriginProtection
+}
+
+// SiteInfo is what every page may say about the platform itself; templates
+// read it as .Site.
+type SiteInfo struct {
+	Domain       string
+	SupportEmail string
+}
+
+// New loads the catalogues, templates and assets and checks the options.
+func New(o Options) (*Site, error) {
+	s := &Site{
+		log:          o.Logger,
+		now:          o.Now,
+		tz:           o.TimeZone,
+		info:         SiteInfo{Domain: o.Domain, SupportEmail: o.SupportEmail},
+		dev:          o.Development,
+		maxFormBytes: o.MaxFormBytes,
+		origins:      http.NewCrossOriginProtection(),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if o.Development {
+		s.devClock = o.DevClock
+	}
+	if s.now == nil {
+		s.now = time.Now
+		if s.devClock != nil {
+			s.now = s.devClock.Now
+		}
+	}
+	if s.tz == nil {
+		tz, err := time.LoadLocation(DefaultTimeZone)
+		if err != nil {
+			return nil, fmt.Errorf("web: time zone: %w", err)
+		}
+		s.tz = tz
+	}
+	if s.info.Domain == "" {
+		s.info.Domain = DefaultDomain
+	}
+	if s.info.SupportEmail == "" {
+		s.info.SupportEmail = DefaultSupportEmail
+	}
+	if s.maxFormBytes <= 0 {
+		s.maxFormBytes = DefaultMaxFormBytes
+	}
+	for _, origin := range o.TrustedOrigins {
+		if err := s.origins.AddTrustedOrigin(origin); err != nil {
+			return nil, fmt.Errorf("%w: trusted origin %q: %w", ErrOptions, origin, err)
+		}
+	}
+	var err error
+	if s.msgs, err = i18n.Load(); err != nil {
+		return nil, err
+	}
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = s.parseTemplates(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Mux is where Mount registers the pages: a *server.Server or an
+// *http.ServeMux.
+type Mux interface {
+	Handle(pattern string, h http.Handler)
+}
+
+// Mount registers every page and the static files on m, each behind the
+// site's middleware, and a catch-all "/" that answers the 404 page for
+// anything else m does not serve.
+func (s *Site) Mount(m Mux) {
+	for _, r := range s.routes() {
+		m.Handle(r.pattern, s.wrap(r.handler))
+	}
+}
+
+// Handler returns the site mounted on a ServeMux of its own, for tests and
+// for programs that serve nothing else.
+func (s *Site) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.Mount(mux)
+	return mux
+}
+
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+}
+
+// routes lists the pages. A later page adds its line here and its file
+// (handler) and template.
+func (s *Site) routes() []route {
+	rs := []route{
+		{"GET /{$}", s.home},
+		{"POST /lang", s.switchLanguage},
+		{"GET /static/{file}", s.serveAsset},
+		{"/", s.NotFound},
+	}
+	if s.devClock != nil {
+		rs = append(rs,
+			route{"GET /dev/clock", s.devOnly(s.devClockPage)},
+			route{"POST /dev/clock", s.devOnly(s.devClockChange)},
+		)
+	}
+	return rs
+}
+
+// localPath returns next if it is a path on this site ("/wallet?x=1"),
+// else "/". It keeps redirects from becoming open redirects to
+// "//evil.example" or "/\evil.example".
+func localPath(next string) string {
+	if next == "" || next[0] != '/' || len(next) > 2048 {
+		return "/"
+	}
+	if len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.IsAbs() || u.Host != "" {
+		return "/"
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f {
+			return "/"
+		}
+	}
+	return next
+}
