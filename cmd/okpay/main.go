@@ -76,6 +76,7 @@ func (a *app) commands() []*cli.Command {
 		a.ledgerCommand(),
 		a.benchCommand(),
 		a.mailCommand(),
+		a.userCommand(),
 		a.versionCommand(),
 	}
 }

@@ -1,0 +1,68 @@
+package auth
+
+// Actor is who acts: a signed-in user (by session or API key) or nobody.
+type Actor struct {
+	UserID int64 // 0: not signed in
+	Role   Role
+}
+
+// Action is something an actor may do. Policy says who may.
+type Action string
+
+// Actions. Later issues add theirs to Policy.
+const (
+	// Owner-or-staff actions on a user-owned object.
+	ActionView Action = "view" // read one's own object; agents and up may read any (support)
+	ActionEdit Action = "edit" // change one's own object; staff may not
+	// Staff actions.
+	ActionCreateStaff  Action = "user.create_staff"
+	ActionChangeRole   Action = "user.change_role"
+	ActionViewAudit    Action = "audit.view"
+	ActionViewUser     Action = "user.view"
+	ActionRevokeOthers Action = "session.revoke_others"
+)
+
+// Rule says who may take an action: the owner of the resource (when
+// Owner), or anyone whose role is at least MinRole (when set).
+type Rule struct {
+	Owner   bool
+	MinRole Role
+}
+
+// Policy is the one table of who may do what. An action not in it is
+// refused to everyone.
+var Policy = map[Action]Rule{
+	ActionView:         {Owner: true, MinRole: RoleAgent},
+	ActionEdit:         {Owner: true},
+	ActionCreateStaff:  {MinRole: RoleAdmin},
+	ActionChangeRole:   {MinRole: RoleAdmin},
+	ActionViewAudit:    {MinRole: RoleSupervisor},
+	ActionViewUser:     {MinRole: RoleAgent},
+	ActionRevokeOthers: {MinRole: RoleAdmin},
+}
+
+// Resource is what an action is on: its owner (0 for none, such as the
+// audit log).
+type Resource struct {
+	Kind    string
+	OwnerID int64
+}
+
+// Authorize is the one check every handler makes, for sessions and API
+// keys alike. Errors: ErrUnauthenticated, ErrForbidden.
+func Authorize(a Actor, act Action, res Resource) error {
+	if a.UserID <= 0 {
+		return ErrUnauthenticated
+	}
+	rule, ok := Policy[act]
+	if !ok {
+		return ErrForbidden
+	}
+	if rule.Owner && res.OwnerID > 0 && res.OwnerID == a.UserID {
+		return nil
+	}
+	if rule.MinRole != "" && a.Role.AtLeast(rule.MinRole) {
+		return nil
+	}
+	return ErrForbidden
+}
