@@ -6,12 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
+
+	"github.com/okpay/okpay/internal/keyfile"
 )
 
 // MasterKeySize is the length of the master key in bytes (AES-256).
@@ -63,26 +62,13 @@ func LoadMasterKey(c Config) ([]byte, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	return generateKeyFile(c.DataDir, path)
+	return generateKeyFile(path)
 }
 
 func readKeyFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	b, err := keyfile.Read(path, 1024)
 	if err != nil {
 		return nil, fmt.Errorf("config: read master key: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("config: read master key: %w", err)
-	}
-	// Like ssh with its private keys: a key others can read is not secret.
-	if runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("config: master key file %s is accessible by other users (mode %04o): run chmod 600 %s", path, st.Mode().Perm(), path)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, 1024))
-	if err != nil {
-		return nil, fmt.Errorf("config: read master key %s: %w", path, err)
 	}
 	key, err := ParseMasterKey(string(b))
 	if err != nil {
@@ -91,39 +77,20 @@ func readKeyFile(path string) ([]byte, error) {
 	return key, nil
 }
 
-// generateKeyFile writes a fresh key to a temporary file and hard-links it
-// into place, so two processes starting at once agree on one key and none
-// ever reads a half-written file.
-func generateKeyFile(dir, path string) ([]byte, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("config: create data dir: %w", err)
-	}
+// generateKeyFile writes a fresh key, or reads the one another process
+// starting at the same moment wrote first.
+func generateKeyFile(path string) ([]byte, error) {
 	key := make([]byte, MasterKeySize)
 	rand.Read(key)
-	tmp, err := os.CreateTemp(dir, ".master.key-*")
+	b, created, err := keyfile.Create(path, []byte(hex.EncodeToString(key)+"\n"), 1024)
 	if err != nil {
 		return nil, fmt.Errorf("config: write master key: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		tmp.Close()
-		return nil, fmt.Errorf("config: write master key: %w", err)
+	if created {
+		return key, nil
 	}
-	_, err = tmp.WriteString(hex.EncodeToString(key) + "\n")
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("config: write master key: %w", err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return readKeyFile(path) // another process won the race
-		}
-		return nil, fmt.Errorf("config: write master key: %w", err)
+	if key, err = ParseMasterKey(string(b)); err != nil {
+		return nil, fmt.Errorf("config: master key file %s: %w", path, err)
 	}
 	return key, nil
 }

@@ -11,14 +11,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/emersion/go-msgauth/dkim"
+
+	"github.com/okpay/okpay/internal/keyfile"
 )
 
 // DKIM signs messages for a domain (RFC 6376) with an Ed25519 or RSA key.
@@ -195,21 +193,9 @@ func GenerateKey() ([]byte, error) {
 // ssh with its keys, a key file others can read is refused: it is not
 // secret any more.
 func LoadKeyFile(path string) (crypto.Signer, error) {
-	f, err := os.Open(path)
+	b, err := keyfile.Read(path, 64<<10)
 	if err != nil {
 		return nil, fmt.Errorf("mail: read dkim key: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("mail: read dkim key: %w", err)
-	}
-	if runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("mail: dkim key file %s is accessible by other users (mode %04o): run chmod 600 %s", path, st.Mode().Perm(), path)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, 64<<10))
-	if err != nil {
-		return nil, fmt.Errorf("mail: read dkim key %s: %w", path, err)
 	}
 	key, err := ParseKey(b)
 	if err != nil {
@@ -231,38 +217,10 @@ func LoadOrCreateKeyFile(path string) (key crypto.Signer, created bool, err erro
 	if err != nil {
 		return nil, false, err
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, false, fmt.Errorf("mail: write dkim key: %w", err)
-	}
-	// Write a temporary file and hard-link it into place: two processes
-	// starting at once agree on one key, and none reads a partial file.
-	tmp, err := os.CreateTemp(dir, ".dkim.key-*")
+	b, created, err := keyfile.Create(path, pemBytes, 64<<10)
 	if err != nil {
 		return nil, false, fmt.Errorf("mail: write dkim key: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		tmp.Close()
-		return nil, false, fmt.Errorf("mail: write dkim key: %w", err)
-	}
-	_, err = tmp.Write(pemBytes)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("mail: write dkim key: %w", err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			key, err = LoadKeyFile(path) // another process won the race
-			return key, false, err
-		}
-		return nil, false, fmt.Errorf("mail: write dkim key: %w", err)
-	}
-	key, err = ParseKey(pemBytes)
-	return key, err == nil, err
+	key, err = ParseKey(b)
+	return key, created && err == nil, err
 }
