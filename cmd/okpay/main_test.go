@@ -358,7 +358,7 @@ func TestServe(t *testing.T) {
 }
 
 // productionEnv is everything production refuses to start without: the
-// master key, an SMTP relay, the mail sender and its DKIM key.
+// master key, an SMTP relay, the mail sender and its DKIM key, the base URL.
 func productionEnv(t *testing.T) []string {
 	t.Helper()
 	keyFile := filepath.Join(t.TempDir(), "dkim.pem")
@@ -370,7 +370,7 @@ func productionEnv(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	return []string{"OKPAY_ENV=production", "OKPAY_MASTER_KEY=" + testKey, "OKPAY_SMTP_RELAY=127.0.0.1:2525",
-		"OKPAY_MAIL_FROM=OKPay <no-reply@okpay.example>", "OKPAY_DKIM_KEY_FILE=" + keyFile}
+		"OKPAY_MAIL_FROM=OKPay <no-reply@okpay.example>", "OKPAY_DKIM_KEY_FILE=" + keyFile, "OKPAY_BASE_URL=https://pay.example.com"}
 }
 
 func TestServeProduction(t *testing.T) {

@@ -74,8 +74,14 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	runner.Register(okmail.SendJob, mailer.sender.Handle)
 	workers := make(chan error, 1)
 	go func() { workers <- runner.Run(ctx) }()
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	cfg.BaseURL = listenBaseURL(cfg, ln.Addr())
 	// Web pages, the /v1 API and the SMTP listener mount here.
-	if err := mountWeb(srv, cfg, log, devClock); err != nil {
+	if err := mountWeb(srv, cfg, log, devClock, db, mailer.outbox); err != nil {
+		ln.Close()
 		return err
 	}
 	if mailer.mailbox != nil { // development only; it answers loopback clients only
@@ -83,10 +89,6 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 		srv.Handle("GET "+okmail.DevMailboxPath+"/", mailer.mailbox)
 	}
 
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	// Tests and scripts read the real address (port 0 picks one) from
 	// this line.
 	log.Info("listening", "addr", ln.Addr().String())

@@ -2,12 +2,16 @@ package main
 
 import (
 	"log/slog"
+	"net"
 	"time"
 	_ "time/tzdata" // the platform time zone works on hosts without zoneinfo
 
+	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/config"
+	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/server"
+	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/web"
 )
 
@@ -33,13 +37,28 @@ func useDevClock(cfg *config.Config) *clock.Offset {
 }
 
 // mountWeb mounts the web pages on srv: the home page, the language
-// switcher, the error pages for everything no other handler serves, and in
-// development the /dev/clock helper (loopback clients only).
-func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *clock.Offset) error {
+// switcher, sign-up, login, password reset and the account pages, the
+// error pages for everything no other handler serves, and in development
+// the /dev/clock helper (loopback clients only). Account mail goes through
+// outbox, its links starting with cfg.BaseURL.
+func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *clock.Offset, db *sqlstore.DB, outbox *okmail.Outbox) error {
+	mailer, err := web.NewMailer(web.MailerOptions{Outbox: outbox, BaseURL: cfg.BaseURL})
+	if err != nil {
+		return err
+	}
+	// auth.Config's zero value takes the documented defaults (5 failures
+	// lock for 30 minutes; sessions idle 30 minutes, absolute 12 hours).
+	accounts := auth.New(auth.Options{
+		Store:  db.Auth(),
+		Hasher: auth.NewArgon2(auth.ProductionArgon2, 0),
+		Mailer: mailer,
+		Now:    cfg.Now,
+	})
 	o := web.Options{
 		Logger:      log,
 		Now:         cfg.Now,
 		Development: cfg.Env == config.Development,
+		Auth:        accounts,
 	}
 	if dev != nil {
 		o.DevClock = dev
@@ -50,4 +69,16 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 	}
 	site.Mount(srv)
 	return nil
+}
+
+// listenBaseURL returns cfg.BaseURL, except that development's default
+// (http://<HTTPAddr>) with port 0 becomes the address actually listened
+// on, so links in mail work.
+func listenBaseURL(cfg config.Config, addr net.Addr) string {
+	if cfg.Env == config.Development && cfg.BaseURL == "http://"+cfg.HTTPAddr {
+		if _, port, err := net.SplitHostPort(cfg.HTTPAddr); err == nil && port == "0" {
+			return "http://" + addr.String()
+		}
+	}
+	return cfg.BaseURL
 }

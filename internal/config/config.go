@@ -44,6 +44,7 @@ const (
 	EnvSMTPRelay   = "OKPAY_SMTP_RELAY"
 	EnvLogLevel    = "OKPAY_LOG_LEVEL"
 	EnvLogFormat   = "OKPAY_LOG_FORMAT"
+	EnvBaseURL     = "OKPAY_BASE_URL"
 )
 
 // Log formats.
@@ -81,6 +82,10 @@ type Config struct {
 	Now func() time.Time
 	// PoolSize caps PostgreSQL connections; 0 picks a default from the CPUs.
 	PoolSize int
+	// BaseURL is the public address of the site ("https://okpay.example"),
+	// without a trailing slash: links in emails start with it. Development
+	// defaults to http://<HTTPAddr>; production requires OKPAY_BASE_URL.
+	BaseURL string
 }
 
 // Flags are values given on the command line; nil means "not given", so an
@@ -190,7 +195,19 @@ func Load(getenv func(string) string, f Flags) (Config, error) {
 		}
 	}
 
+	c.BaseURL = strings.TrimRight(strings.TrimSpace(getenv(EnvBaseURL)), "/")
+	if c.BaseURL != "" {
+		if err := checkBaseURL(c.BaseURL); err != nil {
+			bad("%s: %v", EnvBaseURL, err)
+		}
+	} else if c.Env == Development {
+		c.BaseURL = "http://" + c.HTTPAddr
+	}
+
 	if c.Env == Production {
+		if c.BaseURL == "" {
+			bad("production requires %s: the public address of the site that links in emails start with, e.g. https://pay.example.com", EnvBaseURL)
+		}
 		if strings.TrimSpace(getenv(EnvMasterKey)) == "" {
 			bad("production requires %s: 32 random bytes, base64 or hex (e.g. `openssl rand -hex 32`), kept the same on every node", EnvMasterKey)
 		}
@@ -246,6 +263,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("database_location", c.DatabaseLocation()),
 		slog.Bool("master_key_set", c.MasterKey != nil),
 		slog.String("smtp_relay", redactURL(c.SMTPRelay)),
+		slog.String("base_url", c.BaseURL),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
 	)
@@ -270,6 +288,14 @@ func checkDatabaseURL(s string) error {
 	if err != nil || u.Host == "" {
 		// url.Parse errors quote the input, password included: say less.
 		return errors.New("database URL is not a valid postgres://user:password@host:port/dbname URL")
+	}
+	return nil
+}
+
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("base URL %q must be an http:// or https:// address such as https://pay.example.com", s)
 	}
 	return nil
 }

@@ -44,10 +44,11 @@ type settings struct {
 	LogLevel    slog.Level
 	LogFormat   string
 	SMTPRelay   string
+	BaseURL     string
 }
 
 func settingsOf(c config.Config) settings {
-	return settings{c.Env, c.HTTPAddr, c.DataDir, c.DatabaseURL, c.LogLevel, c.LogFormat, c.SMTPRelay}
+	return settings{c.Env, c.HTTPAddr, c.DataDir, c.DatabaseURL, c.LogLevel, c.LogFormat, c.SMTPRelay, c.BaseURL}
 }
 
 func TestLoadPrecedence(t *testing.T) {
@@ -59,7 +60,7 @@ func TestLoadPrecedence(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			want: settings{Env: config.Development, HTTPAddr: "127.0.0.1:8080", DataDir: "./okpay-data", LogLevel: slog.LevelInfo, LogFormat: "text"},
+			want: settings{Env: config.Development, HTTPAddr: "127.0.0.1:8080", DataDir: "./okpay-data", LogLevel: slog.LevelInfo, LogFormat: "text", BaseURL: "http://127.0.0.1:8080"},
 		},
 		{
 			name: "environment over defaults",
@@ -70,8 +71,9 @@ func TestLoadPrecedence(t *testing.T) {
 				"OKPAY_LOG_LEVEL":    "debug",
 				"OKPAY_LOG_FORMAT":   "json",
 				"OKPAY_SMTP_RELAY":   "mail.example.com:587",
+				"OKPAY_BASE_URL":     "https://pay.example.com/",
 			},
-			want: settings{Env: config.Development, HTTPAddr: "0.0.0.0:9000", DataDir: "/var/lib/okpay", DatabaseURL: "postgres://okpay@db:5432/okpay", LogLevel: slog.LevelDebug, LogFormat: "json", SMTPRelay: "mail.example.com:587"},
+			want: settings{Env: config.Development, HTTPAddr: "0.0.0.0:9000", DataDir: "/var/lib/okpay", DatabaseURL: "postgres://okpay@db:5432/okpay", LogLevel: slog.LevelDebug, LogFormat: "json", SMTPRelay: "mail.example.com:587", BaseURL: "https://pay.example.com"},
 		},
 		{
 			name: "flags over environment",
@@ -83,23 +85,23 @@ func TestLoadPrecedence(t *testing.T) {
 				"OKPAY_LOG_FORMAT":   "json",
 			},
 			flags: config.Flags{HTTPAddr: ptr("127.0.0.1:0"), DataDir: ptr("/tmp/x"), DatabaseURL: ptr("postgresql://other@h/db"), LogLevel: ptr("error"), LogFormat: ptr("text")},
-			want:  settings{Env: config.Development, HTTPAddr: "127.0.0.1:0", DataDir: "/tmp/x", DatabaseURL: "postgresql://other@h/db", LogLevel: slog.LevelError, LogFormat: "text"},
+			want:  settings{Env: config.Development, HTTPAddr: "127.0.0.1:0", DataDir: "/tmp/x", DatabaseURL: "postgresql://other@h/db", LogLevel: slog.LevelError, LogFormat: "text", BaseURL: "http://127.0.0.1:0"},
 		},
 		{
 			name:  "an empty --database-url flag selects SQLite over the environment",
 			env:   map[string]string{"OKPAY_DATABASE_URL": "postgres://okpay@db/okpay"},
 			flags: config.Flags{DatabaseURL: ptr("")},
-			want:  settings{Env: config.Development, HTTPAddr: "127.0.0.1:8080", DataDir: "./okpay-data", LogLevel: slog.LevelInfo, LogFormat: "text"},
+			want:  settings{Env: config.Development, HTTPAddr: "127.0.0.1:8080", DataDir: "./okpay-data", LogLevel: slog.LevelInfo, LogFormat: "text", BaseURL: "http://127.0.0.1:8080"},
 		},
 		{
 			name:  "flags over defaults",
 			flags: config.Flags{HTTPAddr: ptr(":8443"), LogLevel: ptr("WARN")},
-			want:  settings{Env: config.Development, HTTPAddr: ":8443", DataDir: "./okpay-data", LogLevel: slog.LevelWarn, LogFormat: "text"},
+			want:  settings{Env: config.Development, HTTPAddr: ":8443", DataDir: "./okpay-data", LogLevel: slog.LevelWarn, LogFormat: "text", BaseURL: "http://:8443"},
 		},
 		{
-			name: "production with key and relay",
-			env:  map[string]string{"OKPAY_ENV": "production", "OKPAY_MASTER_KEY": hexKey, "OKPAY_SMTP_RELAY": "smtp://u:p@relay:25"},
-			want: settings{Env: config.Production, HTTPAddr: "127.0.0.1:8080", DataDir: "./okpay-data", LogLevel: slog.LevelInfo, LogFormat: "text", SMTPRelay: "smtp://u:p@relay:25"},
+			name: "production with key, relay and base URL",
+			env:  map[string]string{"OKPAY_ENV": "production", "OKPAY_MASTER_KEY": hexKey, "OKPAY_SMTP_RELAY": "smtp://u:p@relay:25", "OKPAY_BASE_URL": "https://pay.example.com"},
+			want: settings{Env: config.Production, HTTPAddr: "127.0.0.1:8080", DataDir: "./okpay-data", LogLevel: slog.LevelInfo, LogFormat: "text", SMTPRelay: "smtp://u:p@relay:25", BaseURL: "https://pay.example.com"},
 		},
 	}
 	for _, tt := range tests {
@@ -131,9 +133,12 @@ func TestLoadValidation(t *testing.T) {
 		{name: "short master key", env: map[string]string{"OKPAY_MASTER_KEY": base64.StdEncoding.EncodeToString([]byte("sixteen byte key"))}, want: []string{"OKPAY_MASTER_KEY", "32 bytes, got 16"}, not: []string{"c2l4dGVlbi"}},
 		{name: "garbage master key", env: map[string]string{"OKPAY_MASTER_KEY": "not a key!"}, want: []string{"OKPAY_MASTER_KEY", "hex", "base64"}, not: []string{"not a key"}},
 		{name: "bad smtp relay", env: map[string]string{"OKPAY_SMTP_RELAY": "http://relay"}, want: []string{"OKPAY_SMTP_RELAY"}},
-		{name: "production without master key", env: map[string]string{"OKPAY_ENV": "production", "OKPAY_SMTP_RELAY": "relay:25"}, want: []string{"production requires OKPAY_MASTER_KEY"}},
-		{name: "production without smtp relay", env: map[string]string{"OKPAY_ENV": "production", "OKPAY_MASTER_KEY": hexKey}, want: []string{"production requires OKPAY_SMTP_RELAY"}},
-		{name: "production without either names both", env: map[string]string{"OKPAY_ENV": "production"}, want: []string{"OKPAY_MASTER_KEY", "OKPAY_SMTP_RELAY"}},
+		{name: "production without master key", env: map[string]string{"OKPAY_ENV": "production", "OKPAY_SMTP_RELAY": "relay:25", "OKPAY_BASE_URL": "https://pay.example.com"}, want: []string{"production requires OKPAY_MASTER_KEY"}},
+		{name: "production without smtp relay", env: map[string]string{"OKPAY_ENV": "production", "OKPAY_MASTER_KEY": hexKey, "OKPAY_BASE_URL": "https://pay.example.com"}, want: []string{"production requires OKPAY_SMTP_RELAY"}},
+		{name: "production without base URL", env: map[string]string{"OKPAY_ENV": "production", "OKPAY_MASTER_KEY": hexKey, "OKPAY_SMTP_RELAY": "relay:25"}, want: []string{"production requires OKPAY_BASE_URL"}},
+		{name: "bad base URL", env: map[string]string{"OKPAY_BASE_URL": "ftp://pay.example.com"}, want: []string{"OKPAY_BASE_URL", "http://"}},
+		{name: "base URL with credentials", env: map[string]string{"OKPAY_BASE_URL": "https://u:p@pay.example.com"}, want: []string{"OKPAY_BASE_URL"}},
+		{name: "production without any names them all", env: map[string]string{"OKPAY_ENV": "production"}, want: []string{"OKPAY_MASTER_KEY", "OKPAY_SMTP_RELAY", "OKPAY_BASE_URL"}},
 		{name: "several problems are all reported", env: map[string]string{"OKPAY_LOG_LEVEL": "loud", "OKPAY_HTTP_ADDR": "nope"}, want: []string{"OKPAY_LOG_LEVEL", "OKPAY_HTTP_ADDR"}},
 	}
 	for _, tt := range tests {

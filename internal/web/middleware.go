@@ -51,6 +51,7 @@ func (s *Site) wrap(h http.Handler) http.Handler {
 				return
 			}
 		}
+		r = s.authenticate(tw, r)
 		h.ServeHTTP(tw, r)
 	})
 }

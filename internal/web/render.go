@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/money"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
@@ -113,6 +114,14 @@ func (p *Page) CSRFField() template.HTML {
 // Asset returns the cache-busting URL of an embedded static file
 // ("style.css" becomes "/static/style.1a2b3c4d5e6f.css").
 func (p *Page) Asset(name string) (string, error) { return p.site.assets.url(name) }
+
+// User is the signed-in reader, or nil for a visitor.
+func (p *Page) User() *auth.User {
+	if si := currentUser(p.req); si != nil {
+		return &si.user
+	}
+	return nil
+}
 
 // Locales lists the languages the switcher offers.
 func (p *Page) Locales() []*i18n.Locale { return p.site.msgs.Locales() }

@@ -31,6 +31,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
 
@@ -87,8 +88,11 @@ type Options struct {
 	// the Host header.
 	TrustedOrigins []string
 	// MaxFormBytes caps the form body read by the cross-origin fallback
-	// check (default 1 MiB).
+	// check and by every form page (default 1 MiB).
 	MaxFormBytes int64
+	// Auth is the accounts service behind sign-up, login, sessions and
+	// password reset. Without it those pages do not exist.
+	Auth *auth.Service
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -105,6 +109,7 @@ type Site struct {
 	pages        map[string]*pageTemplate
 	assets       *assets
 	origins      *http.CrossOriginProtection
+	auth         *auth.Service
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -124,6 +129,7 @@ func New(o Options) (*Site, error) {
 		dev:          o.Development,
 		maxFormBytes: o.MaxFormBytes,
 		origins:      http.NewCrossOriginProtection(),
+		auth:         o.Auth,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -207,6 +213,22 @@ func (s *Site) routes() []route {
 		{"POST /lang", s.switchLanguage},
 		{"GET /static/{file}", s.serveAsset},
 		{"/", s.NotFound},
+	}
+	if s.auth != nil {
+		rs = append(rs,
+			route{"GET /signup", s.signupPage},
+			route{"POST /signup", s.signup},
+			route{"GET /signup/sent", s.signupSent},
+			route{"GET /verify-email", s.verifyEmail},
+			route{"GET /login", s.loginPage},
+			route{"POST /login", s.login},
+			route{"POST /logout", s.logout},
+			route{"GET /password/forgot", s.forgotPage},
+			route{"POST /password/forgot", s.forgot},
+			route{"GET /password/reset", s.resetPage},
+			route{"POST /password/reset", s.reset},
+			route{"GET /account", s.requireUser(s.account)},
+		)
 	}
 	if s.devClock != nil {
 		rs = append(rs,

@@ -1,0 +1,105 @@
+package web_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/okpay/okpay/internal/auth"
+	"github.com/okpay/okpay/internal/jobs"
+	okmail "github.com/okpay/okpay/internal/mail"
+	"github.com/okpay/okpay/internal/sqlstore"
+	"github.com/okpay/okpay/internal/sqlstore/sqltest"
+	"github.com/okpay/okpay/internal/web"
+)
+
+// stack is the site with real accounts behind it: SQLite, the auth
+// service with cheap hashing, the mail outbox and its web.Mailer.
+type stack struct {
+	db      *sqlstore.DB
+	auth    *auth.Service
+	site    *web.Site
+	handler http.Handler
+	hasher  *countingHasher
+}
+
+// countingHasher counts password verifications.
+type countingHasher struct {
+	auth.Hasher
+	verify int
+}
+
+func (h *countingHasher) Verify(ctx context.Context, encoded, password string) (bool, error) {
+	h.verify++
+	return h.Hasher.Verify(ctx, encoded, password)
+}
+
+// newStack builds the accounts site on a fresh SQLite database, with
+// links in mail starting at baseURL and the clock now.
+func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options) *stack {
+	t.Helper()
+	db := sqltest.NewDB(t, sqlstore.SQLite, "web", now)
+	outbox, err := okmail.NewOutbox(okmail.Options{From: okmail.Address{Name: "OKPay", Address: "no-reply@okpay.localhost"}, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailer, err := web.NewMailer(web.MailerOptions{Outbox: outbox, BaseURL: baseURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &countingHasher{Hasher: auth.NewArgon2(auth.TestArgon2, 0)}
+	svc := auth.New(auth.Options{Store: db.Auth(), Hasher: h, Mailer: mailer, Now: now})
+	o.Auth = svc
+	o.Now = now
+	site := mustSite(t, o)
+	return &stack{db: db, auth: svc, site: site, handler: site.Handler(), hasher: h}
+}
+
+// mustSignUp creates and verifies nothing: a plain customer account.
+func (st *stack) mustSignUp(t *testing.T, email, password, locale string) auth.User {
+	t.Helper()
+	u, err := st.auth.SignUp(context.Background(), auth.SignUpRequest{Email: email, Password: password, Locale: locale, IP: "192.0.2.9"})
+	if err != nil {
+		t.Fatalf("SignUp(%s): %v", email, err)
+	}
+	return u
+}
+
+// serveWithMailbox serves the stack on a loopback port with the dev
+// mailbox at /dev/mailbox and a worker delivering mail to it, as
+// `okpay serve` does in development.
+func serveWithMailbox(t *testing.T, o web.Options) (*stack, *httptest.Server) {
+	t.Helper()
+	mux := http.NewServeMux()
+	srv := httptest.NewUnstartedServer(mux)
+	base := "http://" + srv.Listener.Addr().String()
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	st := newStack(t, now, base, o)
+	st.site.Mount(mux)
+	quiet := slog.New(slog.DiscardHandler)
+	mb := okmail.DevMailbox(st.db.Mail(), okmail.DevMailboxOptions{Logger: quiet})
+	mux.Handle("GET "+okmail.DevMailboxPath, mb)
+	mux.Handle("GET "+okmail.DevMailboxPath+"/", mb)
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	runner := jobs.New(st.db.Jobs(), jobs.Options{Now: now, PollInterval: 20 * time.Millisecond, Logger: quiet})
+	sender := okmail.NewSender(okmail.SenderOptions{Store: st.db.Mail(), Now: now, Logger: quiet})
+	runner.Register(okmail.SendJob, sender.Handle)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("jobs runner: %v", err)
+		}
+	})
+	return st, srv
+}
