@@ -3,6 +3,8 @@ package ledger_test
 import (
 	"context"
 	"errors"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,6 +63,8 @@ func TestTransferRules(t *testing.T) {
 				{ID: ledger.NewID(), DebitAccountID: bob, CreditAccountID: alice, Amount: 1_000_000, Currency: "USD"},
 				{ID: ledger.NewID(), DebitAccountID: bank, CreditAccountID: bob, Amount: 5, Currency: "USD"},
 			}, []ledger.Code{ledger.LinkedEventFailed, ledger.InsufficientFunds, ledger.OK}},
+			{"metadata too long", []ledger.Transfer{{ID: ledger.NewID(), DebitAccountID: bank, CreditAccountID: alice, Amount: 1, Currency: "USD", Metadata: strings.Repeat("x", ledger.MaxMetadata+1)}}, []ledger.Code{ledger.MetadataTooLong}},
+			{"balance overflow", []ledger.Transfer{{ID: ledger.NewID(), DebitAccountID: bank, CreditAccountID: alice, Amount: math.MaxInt64, Currency: "USD"}}, []ledger.Code{ledger.Overflow}},
 			{"open chain", []ledger.Transfer{
 				{ID: ledger.NewID(), DebitAccountID: bank, CreditAccountID: alice, Amount: 100, Currency: "USD", Flags: ledger.Linked},
 			}, []ledger.Code{ledger.LinkedEventChainOpen}},
