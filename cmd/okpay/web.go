@@ -7,6 +7,7 @@ import (
 	_ "time/tzdata" // the platform time zone works on hosts without zoneinfo
 
 	"github.com/okpay/okpay/internal/auth"
+	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/config"
 	okmail "github.com/okpay/okpay/internal/mail"
@@ -48,17 +49,24 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 	}
 	// auth.Config's zero value takes the documented defaults (5 failures
 	// lock for 30 minutes; sessions idle 30 minutes, absolute 12 hours).
+	second, err := twofactor.New(twofactor.Config{MasterKey: cfg.MasterKey, Store: db.TwoFactor(), Mailer: mailer, Now: cfg.Now})
+	if err != nil {
+		return err
+	}
 	accounts := auth.New(auth.Options{
-		Store:  db.Auth(),
-		Hasher: auth.NewArgon2(auth.ProductionArgon2, 0),
-		Mailer: mailer,
-		Now:    cfg.Now,
+		Store:        db.Auth(),
+		Hasher:       auth.NewArgon2(auth.ProductionArgon2, 0),
+		Mailer:       mailer,
+		SecondFactor: second.AuthHook(db.TwoFactorTx),
+		Now:          cfg.Now,
 	})
 	o := web.Options{
 		Logger:      log,
 		Now:         cfg.Now,
 		Development: cfg.Env == config.Development,
 		Auth:        accounts,
+		TwoFactor:   second,
+		Audit:       db.Audit(),
 	}
 	if dev != nil {
 		o.DevClock = dev

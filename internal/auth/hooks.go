@@ -35,15 +35,25 @@ type Mailer interface {
 	Send(ctx context.Context, tx Tx, m Mail) error
 }
 
+// Purposes a second factor approves in auth.
+const (
+	PurposeLoginApproval = "login"
+	PurposeResetApproval = "password_reset"
+)
+
 // SecondFactor is the two-factor hook; internal/auth/twofactor implements
-// it. The default (NoSecondFactor) reports 2FA off for everyone.
+// it. The code itself is checked (and wrong codes counted) by the
+// two-factor service in its own transaction; what reaches auth is the
+// proof it issued, spent here in auth's transaction so the change it
+// approves and its use commit together. The default (NoSecondFactor)
+// reports 2FA off for everyone.
 type SecondFactor interface {
 	// Enabled reports whether the user has 2FA on.
 	Enabled(ctx context.Context, tx Tx, userID int64) (bool, error)
-	// Verify checks a code (TOTP, email code or recovery code) and
-	// records its use so it is never accepted twice.
-	// Errors: any error means the code was not accepted.
-	Verify(ctx context.Context, tx Tx, userID int64, code string) error
+	// Approve spends proof, which must have been issued to this user for
+	// purpose (PurposeLoginApproval, PurposeResetApproval), so it is never
+	// accepted twice. Any error means not approved.
+	Approve(ctx context.Context, tx Tx, userID int64, purpose, proof string) error
 }
 
 // NoSecondFactor is the SecondFactor with 2FA off for everyone.
@@ -52,7 +62,7 @@ type NoSecondFactor struct{}
 // Enabled implements SecondFactor.
 func (NoSecondFactor) Enabled(context.Context, Tx, int64) (bool, error) { return false, nil }
 
-// Verify implements SecondFactor.
-func (NoSecondFactor) Verify(context.Context, Tx, int64, string) error {
+// Approve implements SecondFactor.
+func (NoSecondFactor) Approve(context.Context, Tx, int64, string, string) error {
 	return ErrSecondFactorRequired
 }

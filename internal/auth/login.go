@@ -184,11 +184,11 @@ func (s *Service) Login(ctx context.Context, r LoginRequest) (LoginResult, error
 }
 
 // LoginSecondFactor completes a login that Login answered with a
-// Challenge: the code is checked by the SecondFactor. A wrong code leaves
-// the challenge usable until it expires (the two-factor package ends it
-// after too many wrong codes). Errors: ErrTokenInvalid, ErrTokenExpired,
-// ErrSecondFactorRequired (wrong code).
-func (s *Service) LoginSecondFactor(ctx context.Context, challenge, code string, r LoginRequest) (LoginResult, error) {
+// Challenge, given the proof the two-factor check issued for the login
+// (see SecondFactor). A refused proof leaves the challenge usable until
+// it expires. Errors: ErrTokenInvalid, ErrTokenExpired,
+// ErrSecondFactorRequired (the proof was refused).
+func (s *Service) LoginSecondFactor(ctx context.Context, challenge, proof string, r LoginRequest) (LoginResult, error) {
 	if !validTokenShape(challenge) {
 		return LoginResult{}, ErrTokenInvalid
 	}
@@ -200,7 +200,7 @@ func (s *Service) LoginSecondFactor(ctx context.Context, challenge, code string,
 		if err != nil {
 			return err
 		}
-		if err := s.second.Verify(ctx, tx, t.UserID, code); err != nil {
+		if err := s.second.Approve(ctx, tx, t.UserID, PurposeLoginApproval, proof); err != nil {
 			return fmt.Errorf("%w: %w", ErrSecondFactorRequired, err)
 		}
 		u, err := tx.User(ctx, t.UserID)
@@ -211,6 +211,28 @@ func (s *Service) LoginSecondFactor(ctx context.Context, challenge, code string,
 		return err
 	})
 	return res, err
+}
+
+// PendingLogin returns the user of a login waiting for its second factor.
+// Errors: ErrTokenInvalid, ErrTokenExpired.
+func (s *Service) PendingLogin(ctx context.Context, challenge string) (int64, error) {
+	if !validTokenShape(challenge) {
+		return 0, ErrTokenInvalid
+	}
+	var t Token
+	err := s.store.InTx(ctx, func(tx Tx) (err error) {
+		t, err = tx.PeekToken(ctx, PurposeLogin2FA, hashToken(challenge))
+		return err
+	})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return 0, ErrTokenInvalid
+	case err != nil:
+		return 0, err
+	case !s.nowUTC().Before(t.ExpiresAt):
+		return 0, ErrTokenExpired
+	}
+	return t.UserID, nil
 }
 
 func (s *Service) startSession(ctx context.Context, tx Tx, u User, r LoginRequest, now time.Time) (LoginResult, error) {

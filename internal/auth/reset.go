@@ -55,15 +55,16 @@ func (s *Service) RequestReset(ctx context.Context, r ResetRequest) error {
 // ResetPasswordRequest sets a new password with a reset token.
 type ResetPasswordRequest struct {
 	Token, NewPassword string
-	// Code is the 2FA code, required when the user has 2FA on.
-	Code          string
+	// Proof is the two-factor proof for PurposeResetApproval, required
+	// when the user has 2FA on (see ResetTarget).
+	Proof         string
 	IP, UserAgent string
 }
 
 // ResetPassword consumes a reset token and sets the new password; it
 // clears the email's lockout, ends every session, queues a "password
 // changed" email and audits. It does not sign in. When the user has 2FA
-// on, a wrong or missing Code refuses it and leaves the token usable.
+// on, a refused or missing Proof refuses it and leaves the token usable.
 // Errors: *ValidationError, ErrTokenInvalid, ErrTokenExpired,
 // ErrSecondFactorRequired.
 func (s *Service) ResetPassword(ctx context.Context, r ResetPasswordRequest) (User, error) {
@@ -94,10 +95,10 @@ func (s *Service) ResetPassword(ctx context.Context, r ResetPasswordRequest) (Us
 			return err
 		}
 		if on {
-			if r.Code == "" {
+			if r.Proof == "" {
 				return ErrSecondFactorRequired
 			}
-			if err := s.second.Verify(ctx, tx, u.ID, r.Code); err != nil {
+			if err := s.second.Approve(ctx, tx, u.ID, PurposeResetApproval, r.Proof); err != nil {
 				return fmt.Errorf("%w: %w", ErrSecondFactorRequired, err)
 			}
 		}
@@ -127,4 +128,32 @@ func (s *Service) ResetPassword(ctx context.Context, r ResetPasswordRequest) (Us
 		return User{}, err
 	}
 	return u, nil
+}
+
+// ResetTarget says whose reset token this is and whether the reset will
+// need a second factor, without using the token, so the reset page can
+// ask for the code. Errors: ErrTokenInvalid, ErrTokenExpired.
+func (s *Service) ResetTarget(ctx context.Context, token string) (u User, twoFactor bool, err error) {
+	if !validTokenShape(token) {
+		return User{}, false, ErrTokenInvalid
+	}
+	now := s.nowUTC()
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		t, err := tx.PeekToken(ctx, PurposeReset, hashToken(token))
+		if errors.Is(err, ErrNotFound) {
+			return ErrTokenInvalid
+		}
+		if err != nil {
+			return err
+		}
+		if !now.Before(t.ExpiresAt) {
+			return ErrTokenExpired
+		}
+		if u, err = tx.User(ctx, t.UserID); err != nil {
+			return err
+		}
+		twoFactor, err = s.second.Enabled(ctx, tx, u.ID)
+		return err
+	})
+	return u, twoFactor, err
 }

@@ -45,6 +45,9 @@ type Tx interface {
 	// TakeToken removes the token with this hash and purpose and returns
 	// it, so it can be used once. Errors: ErrNotFound.
 	TakeToken(ctx context.Context, purpose TokenPurpose, hash []byte) (Token, error)
+	// PeekToken returns the token with this hash and purpose, leaving it.
+	// Errors: ErrNotFound.
+	PeekToken(ctx context.Context, purpose TokenPurpose, hash []byte) (Token, error)
 
 	// AddFailure adds one failure to key's counter at now, first
 	// starting it afresh when its first failure is older than window or

@@ -8,6 +8,7 @@ import (
 
 	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/auth"
+	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/mail"
 )
 
@@ -136,6 +137,28 @@ func (t authTx) TakeToken(ctx context.Context, p auth.TokenPurpose, hash []byte)
 	}
 	tk.CreatedAt, tk.ExpiresAt = fromNanos(created), fromNanos(expires)
 	return tk, nil
+}
+
+func (t authTx) PeekToken(ctx context.Context, p auth.TokenPurpose, hash []byte) (auth.Token, error) {
+	tk := auth.Token{Hash: hash, Purpose: p}
+	var created, expires int64
+	err := t.q.QueryRow(ctx, `SELECT user_id, created_at, expires_at FROM auth_tokens
+		WHERE token_hash = $1 AND purpose = $2`, hash, string(p)).Scan(&tk.UserID, &created, &expires)
+	if errors.Is(err, ErrNoRows) {
+		return auth.Token{}, auth.ErrNotFound
+	}
+	if err != nil {
+		return auth.Token{}, fmt.Errorf("sqlstore: peek token: %w", err)
+	}
+	tk.CreatedAt, tk.ExpiresAt = fromNanos(created), fromNanos(expires)
+	return tk, nil
+}
+
+// TwoFactorTx is the two-factor store's view of an auth transaction, so
+// the second factor can be checked inside it (twofactor.Service.AuthHook).
+func (db *DB) TwoFactorTx(tx auth.Tx) twofactor.Tx {
+	t := tx.(authTx)
+	return twoFactorTx{q: t.q, db: t.db}
 }
 
 // AddFailure is one atomic upsert: PostgreSQL's ON CONFLICT DO UPDATE

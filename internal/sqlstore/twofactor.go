@@ -59,6 +59,18 @@ func (t twoFactorTx) exec(ctx context.Context, what, query string, args ...any) 
 	return n > 0, nil
 }
 
+func (t twoFactorTx) UserContact(ctx context.Context, userID int64) (string, string, error) {
+	var email, locale string
+	err := t.q.QueryRow(ctx, "SELECT email, locale FROM users WHERE id = $1", userID).Scan(&email, &locale)
+	if errors.Is(err, ErrNoRows) {
+		return "", "", twofactor.ErrNotFound
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("sqlstore: user contact: %w", err)
+	}
+	return email, locale, nil
+}
+
 func (t twoFactorTx) TOTP(ctx context.Context, userID int64) (twofactor.TOTPRecord, error) {
 	r := twofactor.TOTPRecord{UserID: userID}
 	var enabled int
@@ -151,6 +163,16 @@ func (t twoFactorTx) Challenge(ctx context.Context, idHash []byte) (twofactor.Ch
 	}
 	c.CreatedAt, c.ExpiresAt, c.EmailCodeExpires, c.Ended = tfTime(created), tfTime(expires), tfTime(emailExpires), ended == 1
 	return c, nil
+}
+
+func (t twoFactorTx) RecentFailures(ctx context.Context, userID int64, since time.Time) (int, error) {
+	var n int64
+	err := t.q.QueryRow(ctx, `SELECT COALESCE(SUM(failures), 0) FROM twofactor_challenges
+		WHERE user_id = $1 AND created_at > $2`, userID, tfNanos(since)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: recent 2fa failures: %w", err)
+	}
+	return int(n), nil
 }
 
 func (t twoFactorTx) SetEmailCode(ctx context.Context, idHash, codeHash []byte, expires time.Time) (bool, error) {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/okpay/okpay/internal/auth"
+	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/jobs"
 	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/sqlstore"
@@ -21,10 +23,14 @@ import (
 type stack struct {
 	db      *sqlstore.DB
 	auth    *auth.Service
+	second  *twofactor.Service
 	site    *web.Site
 	handler http.Handler
 	hasher  *countingHasher
 }
+
+// testMasterKey seals the test users' TOTP secrets.
+var testMasterKey = bytes.Repeat([]byte{7}, 32)
 
 // countingHasher counts password verifications.
 type countingHasher struct {
@@ -50,12 +56,16 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 	if err != nil {
 		t.Fatal(err)
 	}
+	second, err := twofactor.New(twofactor.Config{MasterKey: testMasterKey, Store: db.TwoFactor(), Mailer: mailer, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := &countingHasher{Hasher: auth.NewArgon2(auth.TestArgon2, 0)}
-	svc := auth.New(auth.Options{Store: db.Auth(), Hasher: h, Mailer: mailer, Now: now})
-	o.Auth = svc
+	svc := auth.New(auth.Options{Store: db.Auth(), Hasher: h, Mailer: mailer, SecondFactor: second.AuthHook(db.TwoFactorTx), Now: now})
+	o.Auth, o.TwoFactor, o.Audit = svc, second, db.Audit()
 	o.Now = now
 	site := mustSite(t, o)
-	return &stack{db: db, auth: svc, site: site, handler: site.Handler(), hasher: h}
+	return &stack{db: db, auth: svc, second: second, site: site, handler: site.Handler(), hasher: h}
 }
 
 // mustSignUp creates and verifies nothing: a plain customer account.

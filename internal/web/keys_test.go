@@ -128,6 +128,20 @@ func goKeys(t *testing.T) map[string][]string {
 			t.Fatal(err)
 		}
 		ast.Inspect(af, func(n ast.Node) bool {
+			// A table of keys (var historyKeys = map[...]string{...}):
+			// every string value in it is a key.
+			if vs, ok := n.(*ast.ValueSpec); ok && len(vs.Names) == 1 && strings.HasSuffix(vs.Names[0].Name, "Keys") {
+				ast.Inspect(vs, func(n ast.Node) bool {
+					if kv, ok := n.(*ast.KeyValueExpr); ok {
+						if lit, ok := kv.Value.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+							k, _ := strconv.Unquote(lit.Value)
+							keys[k] = append(keys[k], fset.Position(lit.Pos()).String())
+						}
+					}
+					return true
+				})
+				return false
+			}
 			call, ok := n.(*ast.CallExpr)
 			if !ok || len(call.Args) == 0 {
 				return true

@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -19,11 +18,16 @@ type loginData struct {
 	Until     time.Time
 	Zone      string
 	Throttled bool
+	Notice    string
 }
 
 // loginPage is the sign-in form; next is where to go afterwards.
 func (s *Site) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.Render(w, r, http.StatusOK, "login", loginData{Form: newForm(), Next: nextParam(r.URL.Query().Get("next"))})
+	d := loginData{Form: newForm(), Next: nextParam(r.URL.Query().Get("next"))}
+	if r.URL.Query().Get("signedout") == "all" {
+		d.Notice = s.Locale(r).T("sessions.revoked_all")
+	}
+	s.Render(w, r, http.StatusOK, "login", d)
 }
 
 // nextParam keeps a local path to return to after login, else "".
@@ -42,13 +46,9 @@ func (s *Site) login(w http.ResponseWriter, r *http.Request) {
 	loc := s.Locale(r)
 	d := loginData{Form: newForm(), Next: nextParam(vals.Get("next"))}
 	d.Form.keep("email", vals.Get("email"))
-	var device string
-	if c, err := r.Cookie(DeviceCookie); err == nil && len(c.Value) <= maxCookieToken {
-		device = c.Value
-	}
 	res, err := s.auth.Login(r.Context(), auth.LoginRequest{
 		Email: vals.Get("email"), Password: vals.Get("password"),
-		IP: clientIP(r), UserAgent: r.UserAgent(), DeviceToken: device,
+		IP: clientIP(r), UserAgent: r.UserAgent(), DeviceToken: deviceCookie(r),
 	})
 	var locked auth.ErrLocked
 	switch {
@@ -78,10 +78,15 @@ func (s *Site) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res.Challenge != "" {
-		// Two-factor sign-in has no page yet (see /settings/security).
-		s.ServerError(w, r, fmt.Errorf("web: login needs a second factor, which the site cannot ask for yet"))
+		s.askSecondFactor(w, r, res, d.Next)
 		return
 	}
+	s.startSession(w, r, res, d.Next)
+}
+
+// startSession sets the cookies of a completed login, ending any session
+// the browser had before, and goes on to next (default /account).
+func (s *Site) startSession(w http.ResponseWriter, r *http.Request, res auth.LoginResult, next string) {
 	if old := currentUser(r); old != nil {
 		if err := s.auth.Logout(r.Context(), old.token, clientIP(r), r.UserAgent()); err != nil {
 			s.ServerError(w, r, err)
@@ -92,7 +97,6 @@ func (s *Site) login(w http.ResponseWriter, r *http.Request) {
 	if res.DeviceToken != "" {
 		s.setCookie(w, DeviceCookie, res.DeviceToken, s.auth.Config().DeviceTTL)
 	}
-	next := d.Next
 	if next == "" {
 		next = "/account"
 	}

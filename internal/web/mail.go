@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/okpay/okpay/internal/auth"
+	"github.com/okpay/okpay/internal/auth/twofactor"
 	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
@@ -101,6 +102,28 @@ func (m *Mailer) Send(ctx context.Context, tx auth.Tx, x auth.Mail) error {
 	default:
 		return fmt.Errorf("web: no mail text for %q", x.Kind)
 	}
+	return m.queue(ctx, tx.Outbox(), x.To, p)
+}
+
+// QueueCode implements twofactor.Mailer: the one-time code for a
+// second-factor check, in the user's language.
+func (m *Mailer) QueueCode(ctx context.Context, tx twofactor.Tx, userID int64, code string, validFor time.Duration) error {
+	to, locale, err := tx.UserContact(ctx, userID)
+	if err != nil {
+		return err
+	}
+	loc, ok := m.msgs.Lookup(locale)
+	if !ok {
+		loc = m.msgs.Default()
+	}
+	p := mailParts{Lang: loc.Code(), Footer: loc.T("mail.footer"), Subject: loc.T("mail.code.subject"),
+		Before: []string{loc.T("mail.code.intro"), code},
+		After:  []string{loc.T("mail.code.expires", "minutes", int(validFor/time.Minute)), loc.T("mail.code.never_share")}}
+	return m.queue(ctx, tx.Outbox(), to, p)
+}
+
+// queue writes p as a plain-text and HTML message to the outbox.
+func (m *Mailer) queue(ctx context.Context, tx okmail.OutboxTx, to string, p mailParts) error {
 	var text strings.Builder
 	for _, s := range p.Before {
 		text.WriteString(s + "\n\n")
@@ -114,13 +137,13 @@ func (m *Mailer) Send(ctx context.Context, tx auth.Tx, x auth.Mail) error {
 	text.WriteString("-- \n" + p.Footer + "\n")
 	var html strings.Builder
 	if err := mailHTML.Execute(&html, p); err != nil {
-		return fmt.Errorf("web: mail %s: %w", x.Kind, err)
+		return fmt.Errorf("web: mail %q: %w", p.Subject, err)
 	}
-	return m.outbox.Queue(ctx, tx.Outbox(), okmail.Message{
-		To:       []okmail.Address{{Address: x.To}},
+	return m.outbox.Queue(ctx, tx, okmail.Message{
+		To:       []okmail.Address{{Address: to}},
 		Subject:  p.Subject,
 		Text:     text.String(),
 		HTML:     html.String(),
-		Language: loc.Code(),
+		Language: p.Lang,
 	})
 }

@@ -123,6 +123,14 @@ func (p *Page) User() *auth.User {
 	return nil
 }
 
+// Can reports whether the signed-in reader may take action (an
+// auth.Action such as "audit.view"), for links to staff pages; the page
+// itself checks again.
+func (p *Page) Can(action string) bool {
+	u := p.User()
+	return u != nil && auth.Authorize(auth.Actor{UserID: u.ID, Role: u.Role}, auth.Action(action), auth.Resource{}) == nil
+}
+
 // Locales lists the languages the switcher offers.
 func (p *Page) Locales() []*i18n.Locale { return p.site.msgs.Locales() }
 

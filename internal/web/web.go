@@ -31,7 +31,9 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/auth"
+	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
 
@@ -93,6 +95,12 @@ type Options struct {
 	// Auth is the accounts service behind sign-up, login, sessions and
 	// password reset. Without it those pages do not exist.
 	Auth *auth.Service
+	// TwoFactor is the second factor behind /login/2fa and
+	// /settings/security (required with Auth).
+	TwoFactor *twofactor.Service
+	// Audit reads the audit log for the login history and the staff
+	// audit page (required with Auth).
+	Audit audit.Reader
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -110,6 +118,8 @@ type Site struct {
 	assets       *assets
 	origins      *http.CrossOriginProtection
 	auth         *auth.Service
+	twoFactor    *twofactor.Service
+	audit        audit.Reader
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -130,6 +140,11 @@ func New(o Options) (*Site, error) {
 		maxFormBytes: o.MaxFormBytes,
 		origins:      http.NewCrossOriginProtection(),
 		auth:         o.Auth,
+		twoFactor:    o.TwoFactor,
+		audit:        o.Audit,
+	}
+	if o.Auth != nil && (o.TwoFactor == nil || o.Audit == nil) {
+		return nil, fmt.Errorf("%w: Auth needs TwoFactor and Audit", ErrOptions)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -227,7 +242,21 @@ func (s *Site) routes() []route {
 			route{"POST /password/forgot", s.forgot},
 			route{"GET /password/reset", s.resetPage},
 			route{"POST /password/reset", s.reset},
+			route{"GET /login/2fa", s.login2FAPage},
+			route{"POST /login/2fa", s.login2FA},
 			route{"GET /account", s.requireUser(s.account)},
+			route{"POST /account/verify-email", s.requireUser(s.resendVerification)},
+			route{"GET /settings/security", s.requireUser(s.securityPage)},
+			route{"POST /settings/security/totp", s.requireUser(s.totpBegin)},
+			route{"GET /settings/security/totp", s.requireUser(s.totpPage)},
+			route{"GET /settings/security/totp/qr.png", s.requireUser(s.totpQR)},
+			route{"POST /settings/security/totp/confirm", s.requireUser(s.totpConfirm)},
+			route{"POST /settings/security/disable", s.requireUser(s.twoFactorDisable)},
+			route{"POST /settings/security/recovery-codes", s.requireUser(s.recoveryCodes)},
+			route{"GET /settings/sessions", s.requireUser(s.sessionsPage)},
+			route{"POST /settings/sessions/revoke", s.requireUser(s.revokeSession)},
+			route{"POST /settings/sessions/revoke-all", s.requireUser(s.revokeAllSessions)},
+			route{"GET /staff/audit", s.requireUser(s.staffAudit)},
 		)
 	}
 	if s.devClock != nil {

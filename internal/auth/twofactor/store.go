@@ -24,6 +24,10 @@ type Tx interface {
 	// Outbox queues mail in this transaction (for a Mailer).
 	Outbox() mail.OutboxTx
 
+	// UserContact returns the user's email and language, for an email
+	// code. Errors: ErrNotFound.
+	UserContact(ctx context.Context, userID int64) (email, locale string, err error)
+
 	// TOTP returns the user's TOTP row. Errors: ErrNotFound.
 	TOTP(ctx context.Context, userID int64) (TOTPRecord, error)
 	// PutTOTP stores a pending (not enabled) secret for the user, replacing
@@ -53,6 +57,9 @@ type Tx interface {
 	InsertChallenge(ctx context.Context, c Challenge) error
 	// Challenge returns the challenge with this id hash. Errors: ErrNotFound.
 	Challenge(ctx context.Context, idHash []byte) (Challenge, error)
+	// RecentFailures counts the wrong codes against the user's challenges
+	// begun after since.
+	RecentFailures(ctx context.Context, userID int64, since time.Time) (int, error)
 	// SetEmailCode stores the hash and expiry of the email code of an open
 	// challenge, replacing an earlier one; false when it is not open.
 	SetEmailCode(ctx context.Context, idHash, codeHash []byte, expires time.Time) (bool, error)

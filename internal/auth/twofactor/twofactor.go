@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/okpay/okpay/internal/audit"
+	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/qr"
 	"github.com/okpay/okpay/internal/secretbox"
 )
@@ -60,13 +61,22 @@ var (
 	// ErrStepUpRefused: the step-up token is unknown, used, expired, another
 	// user's or for another action.
 	ErrStepUpRefused = errors.New("twofactor: step-up refused")
+	// ErrTooManyFailures: the user entered MaxUserFailures wrong codes
+	// within UserFailureWindow; no new challenge until the window passes.
+	ErrTooManyFailures = errors.New("twofactor: too many wrong codes")
 	// ErrInvalidAction: an action with no name.
 	ErrInvalidAction = errors.New("twofactor: invalid action")
 )
 
 // Limits.
 const (
-	MaxFailures       = 5
+	MaxFailures = 5
+	// MaxUserFailures wrong codes across a user's challenges within
+	// UserFailureWindow stop new challenges, so starting afresh cannot
+	// be used to keep guessing (at most ~720 guesses a day against a
+	// 1-in-333,333 chance per guess).
+	MaxUserFailures   = 15
+	UserFailureWindow = 30 * time.Minute
 	ChallengeTTL      = 15 * time.Minute
 	EmailCodeTTL      = 10 * time.Minute
 	StepUpTTL         = 5 * time.Minute
@@ -78,6 +88,7 @@ const (
 // Audit actions of this package beyond those audit declares.
 const (
 	AuditRecoveryCodeUsed = "recovery_code_used"
+	AuditCodeRejected     = "two_factor_code_rejected"
 )
 
 // Method is how a code was obtained.
@@ -110,7 +121,7 @@ type Action struct {
 }
 
 // Login is the action of a login challenge.
-var Login = Action{Name: "login"}
+var Login = Action{Name: auth.PurposeLoginApproval}
 
 // Hash is a digest of the action's name and every parameter, in a
 // canonical order and unambiguous encoding.
@@ -236,6 +247,10 @@ func (s *Service) BeginEnrolment(ctx context.Context, userID int64, email string
 	if err != nil {
 		return Enrolment{}, err
 	}
+	return newEnrolment(secret, email)
+}
+
+func newEnrolment(secret []byte, email string) (Enrolment, error) {
 	e := Enrolment{Secret: b32.EncodeToString(secret)}
 	e.URI = OTPAuthURI(Issuer, email, e.Secret)
 	code, err := qr.Encode([]byte(e.URI), qr.M)
@@ -246,6 +261,27 @@ func (s *Service) BeginEnrolment(ctx context.Context, userID int64, email string
 		return Enrolment{}, err
 	}
 	return e, nil
+}
+
+// PendingEnrolment returns the enrolment begun and not yet confirmed, so
+// its page (and QR image) can be shown again.
+// Errors: ErrNoEnrolment, ErrAlreadyEnabled, and the store's.
+func (s *Service) PendingEnrolment(ctx context.Context, userID int64, email string) (Enrolment, error) {
+	var r TOTPRecord
+	err := s.store.InTx(ctx, func(tx Tx) (err error) { r, err = tx.TOTP(ctx, userID); return err })
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Enrolment{}, ErrNoEnrolment
+	case err != nil:
+		return Enrolment{}, err
+	case r.Enabled:
+		return Enrolment{}, ErrAlreadyEnabled
+	}
+	secret, err := s.box.Open(r.Sealed, AD(userID))
+	if err != nil {
+		return Enrolment{}, fmt.Errorf("twofactor: open secret of user %d: %w", userID, err)
+	}
+	return newEnrolment(secret, email)
 }
 
 // OTPAuthURI is the Key URI Format of Google Authenticator.
@@ -428,7 +464,8 @@ func (s *Service) matchTOTP(r TOTPRecord, code string) (int64, bool, error) {
 
 // Begin starts a challenge for the user to approve action (Login for a
 // login) and returns its id, a secret for the caller to keep (in the
-// session). Errors: ErrNotEnabled, ErrInvalidAction, and the store's.
+// session). Errors: ErrNotEnabled, ErrTooManyFailures, ErrInvalidAction,
+// and the store's.
 func (s *Service) Begin(ctx context.Context, userID int64, action Action) (string, error) {
 	if action.Name == "" {
 		return "", ErrInvalidAction
@@ -442,6 +479,11 @@ func (s *Service) Begin(ctx context.Context, userID int64, action Action) (strin
 		}
 		if err != nil {
 			return err
+		}
+		if n, err := tx.RecentFailures(ctx, userID, now.Add(-UserFailureWindow)); err != nil {
+			return err
+		} else if n >= MaxUserFailures {
+			return ErrTooManyFailures
 		}
 		return tx.InsertChallenge(ctx, Challenge{IDHash: s.hash("challenge", 0, id), UserID: userID,
 			ActionHash: action.Hash(), CreatedAt: now, ExpiresAt: now.Add(ChallengeTTL)})
@@ -519,8 +561,11 @@ func (s *Service) Verify(ctx context.Context, challengeID string, method Method,
 		if !ok {
 			// Commit the count, then report the wrong code.
 			wrong = true
-			_, err := tx.FailChallenge(ctx, c.IDHash)
-			return err
+			n, err := tx.FailChallenge(ctx, c.IDHash)
+			if err != nil {
+				return err
+			}
+			return s.audit(ctx, tx, c.UserID, AuditCodeRejected, m, map[string]string{"method": string(method), "failures": strconv.Itoa(n)})
 		}
 		if ok, err := tx.FinishChallenge(ctx, c.IDHash, s.now()); err != nil {
 			return err

@@ -164,7 +164,7 @@ func TestEnrolment(t *testing.T) {
 			t.Errorf("confirming code reused at login: %v, want ErrWrongCode", err)
 		}
 		got := v.auditActions(t, 42)
-		want := []string{audit.TwoFactorEnabled, audit.RecoveryCodesCreated}
+		want := []string{audit.TwoFactorEnabled, audit.RecoveryCodesCreated, twofactor.AuditCodeRejected}
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("audit = %v, want %v", got, want)
 		}
@@ -349,8 +349,8 @@ func TestRecoveryCodes(t *testing.T) {
 			t.Errorf("RecoveryCodesLeft = %d, %v; want 9", n, err)
 		}
 		got := v.auditActions(t, 1)
-		if got[len(got)-1] != twofactor.AuditRecoveryCodeUsed {
-			t.Errorf("audit = %v, want it to end with %s", got, twofactor.AuditRecoveryCodeUsed)
+		if n := len(got); n < 2 || got[n-2] != twofactor.AuditRecoveryCodeUsed || got[n-1] != twofactor.AuditCodeRejected {
+			t.Errorf("audit = %v, want it to end with %s (the code used) and %s (used again)", got, twofactor.AuditRecoveryCodeUsed, twofactor.AuditCodeRejected)
 		}
 	})
 }
@@ -435,4 +435,51 @@ func TestActionHash(t *testing.T) {
 	if !bytes.Equal(a.Hash(), c.Hash()) {
 		t.Errorf("equal actions hash differently")
 	}
+}
+
+func TestWrongCodesAcrossChallengesStopNewOnes(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		v := newEnv(t, e)
+		ctx := context.Background()
+		v.mustEnable(t, 1)
+		v.mustEnable(t, 2)
+		for n := 0; n < twofactor.MaxUserFailures; n += twofactor.MaxFailures {
+			id := v.mustBegin(t, 1, twofactor.Login)
+			for i := 0; i < twofactor.MaxFailures; i++ {
+				v.svc.Verify(ctx, id, twofactor.MethodTOTP, "000000", twofactor.Meta{})
+			}
+		}
+		if _, err := v.svc.Begin(ctx, 1, twofactor.Login); !errors.Is(err, twofactor.ErrTooManyFailures) {
+			t.Fatalf("challenge after %d wrong codes: %v, want ErrTooManyFailures", twofactor.MaxUserFailures, err)
+		}
+		// Another user is not affected, and the window passes.
+		v.mustBegin(t, 2, twofactor.Login)
+		v.clk.Add(twofactor.UserFailureWindow)
+		v.mustBegin(t, 1, twofactor.Login)
+	})
+}
+
+func TestPendingEnrolmentShowsTheSameSecret(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		v := newEnv(t, e)
+		ctx := context.Background()
+		if _, err := v.svc.PendingEnrolment(ctx, 1, "a@example.com"); !errors.Is(err, twofactor.ErrNoEnrolment) {
+			t.Fatalf("no enrolment: %v, want ErrNoEnrolment", err)
+		}
+		en, err := v.svc.BeginEnrolment(ctx, 1, "a@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := v.svc.PendingEnrolment(ctx, 1, "a@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Secret != en.Secret || again.URI != en.URI || len(again.PNG) == 0 {
+			t.Errorf("pending enrolment %q %q, want the begun %q %q", again.Secret, again.URI, en.Secret, en.URI)
+		}
+		v.mustEnable(t, 2)
+		if _, err := v.svc.PendingEnrolment(ctx, 2, "b@example.com"); !errors.Is(err, twofactor.ErrAlreadyEnabled) {
+			t.Errorf("enabled user: %v, want ErrAlreadyEnabled", err)
+		}
+	})
 }
