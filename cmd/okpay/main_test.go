@@ -30,7 +30,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/okpay/okpay/internal/audit"
 	okmail "github.com/okpay/okpay/internal/mail"
+	"github.com/okpay/okpay/internal/sqlstore"
 )
 
 // okpayBin is the binary TestMain builds.
@@ -526,4 +528,39 @@ func TestRunInProcess(t *testing.T) {
 			t.Errorf("okpay --help does not mention %s:\n%s", sub, stdout.String())
 		}
 	}
+}
+
+// TestUserCreateIsAudited: creating staff from the command line leaves a
+// user_created record naming the command line as the actor.
+func TestUserCreateIsAudited(t *testing.T) {
+	eachEngine(t, func(t *testing.T, env []string) {
+		data := t.TempDir()
+		r := okpay(t, env, "user", "create", "--data", data, "--email", "Agent.Li@OKPay.test", "--role", "agent")
+		if r.code != 0 {
+			t.Fatalf("okpay user create exited %d\n%s", r.code, r.stderr)
+		}
+		id := strings.TrimSpace(r.stdout)
+		opts := sqlstore.Options{DataDir: data}
+		for _, kv := range env {
+			if u, ok := strings.CutPrefix(kv, "OKPAY_DATABASE_URL="); ok {
+				opts.URL = u
+			}
+		}
+		db, err := sqlstore.Open(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		page, err := audit.List(context.Background(), db.Audit(), audit.Filter{Action: audit.UserCreated})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Events) != 1 {
+			t.Fatalf("user_created records = %d, want 1", len(page.Events))
+		}
+		e := page.Events[0]
+		if e.ActorRole != "cli" || e.TargetType != "user" || e.TargetID != id || e.Details["role"] != "agent" {
+			t.Errorf("audit record = %+v, want actor cli, target user:%s, role agent", e, id)
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ type stack struct {
 	db      *sqlstore.DB
 	auth    *auth.Service
 	second  *twofactor.Service
+	mails   *recordingMailer
 	site    *web.Site
 	handler http.Handler
 	hasher  *countingHasher
@@ -31,6 +33,35 @@ type stack struct {
 
 // testMasterKey seals the test users' TOTP secrets.
 var testMasterKey = bytes.Repeat([]byte{7}, 32)
+
+// recordingMailer keeps what auth asked to send (tokens included), then
+// queues it as the site does.
+type recordingMailer struct {
+	*web.Mailer
+	mu   sync.Mutex
+	sent []auth.Mail
+}
+
+func (m *recordingMailer) Send(ctx context.Context, tx auth.Tx, x auth.Mail) error {
+	m.mu.Lock()
+	m.sent = append(m.sent, x)
+	m.mu.Unlock()
+	return m.Mailer.Send(ctx, tx, x)
+}
+
+// last returns the newest mail of kind to the address.
+func (m *recordingMailer) last(t *testing.T, kind auth.MailKind, to string) auth.Mail {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := len(m.sent) - 1; i >= 0; i-- {
+		if m.sent[i].Kind == kind && m.sent[i].To == to {
+			return m.sent[i]
+		}
+	}
+	t.Fatalf("no %s mail to %s", kind, to)
+	return auth.Mail{}
+}
 
 // countingHasher counts password verifications.
 type countingHasher struct {
@@ -61,11 +92,12 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 		t.Fatal(err)
 	}
 	h := &countingHasher{Hasher: auth.NewArgon2(auth.TestArgon2, 0)}
-	svc := auth.New(auth.Options{Store: db.Auth(), Hasher: h, Mailer: mailer, SecondFactor: second.AuthHook(db.TwoFactorTx), Now: now})
+	rec := &recordingMailer{Mailer: mailer}
+	svc := auth.New(auth.Options{Store: db.Auth(), Hasher: h, Mailer: rec, SecondFactor: second.AuthHook(db.TwoFactorTx), Now: now})
 	o.Auth, o.TwoFactor, o.Audit = svc, second, db.Audit()
 	o.Now = now
 	site := mustSite(t, o)
-	return &stack{db: db, auth: svc, second: second, site: site, handler: site.Handler(), hasher: h}
+	return &stack{db: db, auth: svc, second: second, mails: rec, site: site, handler: site.Handler(), hasher: h}
 }
 
 // mustSignUp creates and verifies nothing: a plain customer account.

@@ -48,7 +48,7 @@ func (s *Site) login(w http.ResponseWriter, r *http.Request) {
 	d.Form.keep("email", vals.Get("email"))
 	res, err := s.auth.Login(r.Context(), auth.LoginRequest{
 		Email: vals.Get("email"), Password: vals.Get("password"),
-		IP: clientIP(r), UserAgent: r.UserAgent(), DeviceToken: deviceCookie(r),
+		IP: clientIP(r), UserAgent: r.UserAgent(), DeviceToken: deviceCookie(r), DeviceLabel: deviceLabel(r.UserAgent()),
 	})
 	var locked auth.ErrLocked
 	switch {

@@ -111,7 +111,7 @@ func (s *Site) login2FA(w http.ResponseWriter, r *http.Request) {
 		s.Render(w, r, status, "login_2fa", d)
 		return
 	}
-	res, err := s.auth.LoginSecondFactor(r.Context(), authCh, token, auth.LoginRequest{IP: clientIP(r), UserAgent: r.UserAgent(), DeviceToken: deviceCookie(r)})
+	res, err := s.auth.LoginSecondFactor(r.Context(), authCh, token, auth.LoginRequest{IP: clientIP(r), UserAgent: r.UserAgent(), DeviceToken: deviceCookie(r), DeviceLabel: deviceLabel(r.UserAgent())})
 	if err != nil {
 		s.loginAgain(w, r, d.Next, err)
 		return

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/okpay/okpay/internal/auth"
@@ -109,4 +110,38 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// deviceLabel names a browser for the session list ("Chrome on
+// Windows"), from its user agent; the full agent stays in the audit log.
+func deviceLabel(ua string) string {
+	has := func(s string) bool { return strings.Contains(ua, s) }
+	browser := "Browser"
+	switch {
+	case has("Edg/"):
+		browser = "Edge"
+	case has("Firefox/"):
+		browser = "Firefox"
+	case has("Chrome/"), has("Chromium/"):
+		browser = "Chrome"
+	case has("Safari/"):
+		browser = "Safari"
+	}
+	system := ""
+	switch {
+	case has("Android"):
+		system = "Android"
+	case has("iPhone"), has("iPad"):
+		system = "iOS"
+	case has("Windows"):
+		system = "Windows"
+	case has("Mac OS X"), has("Macintosh"):
+		system = "macOS"
+	case has("Linux"):
+		system = "Linux"
+	}
+	if system == "" {
+		return browser
+	}
+	return browser + " · " + system
 }

@@ -25,7 +25,7 @@ type sessionRow struct {
 // historyRow is one security event of the user's, in words.
 type historyRow struct {
 	audit.Event
-	What string
+	What, Device string
 }
 
 // historyKeys names the message for each security event shown to the
@@ -68,7 +68,7 @@ func (s *Site) sessionsPage(w http.ResponseWriter, r *http.Request, si *signedIn
 	}
 	for _, e := range page.Events {
 		if key, ok := historyKeys[e.Action]; ok {
-			d.History = append(d.History, historyRow{Event: e, What: loc.T(key)})
+			d.History = append(d.History, historyRow{Event: e, What: loc.T(key), Device: deviceLabel(e.UserAgent)})
 		}
 	}
 	if r.URL.Query().Get("done") == "revoked" {
