@@ -38,8 +38,16 @@ var testMasterKey = bytes.Repeat([]byte{7}, 32)
 // queues it as the site does.
 type recordingMailer struct {
 	*web.Mailer
-	mu   sync.Mutex
-	sent []auth.Mail
+	mu    sync.Mutex
+	sent  []auth.Mail
+	codes map[int64]string // the newest email code per user
+}
+
+func (m *recordingMailer) QueueCode(ctx context.Context, tx twofactor.Tx, userID int64, code string, validFor time.Duration) error {
+	m.mu.Lock()
+	m.codes[userID] = code
+	m.mu.Unlock()
+	return m.Mailer.QueueCode(ctx, tx, userID, code, validFor)
 }
 
 func (m *recordingMailer) Send(ctx context.Context, tx auth.Tx, x auth.Mail) error {
@@ -87,12 +95,12 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := twofactor.New(twofactor.Config{MasterKey: testMasterKey, Store: db.TwoFactor(), Mailer: mailer, Now: now})
+	rec := &recordingMailer{Mailer: mailer, codes: map[int64]string{}}
+	second, err := twofactor.New(twofactor.Config{MasterKey: testMasterKey, Store: db.TwoFactor(), Mailer: rec, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := &countingHasher{Hasher: auth.NewArgon2(auth.TestArgon2, 0)}
-	rec := &recordingMailer{Mailer: mailer}
 	svc := auth.New(auth.Options{Store: db.Auth(), Hasher: h, Mailer: rec, SecondFactor: second.AuthHook(db.TwoFactorTx), Now: now})
 	o.Auth, o.TwoFactor, o.Audit = svc, second, db.Audit()
 	o.Now = now

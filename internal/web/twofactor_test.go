@@ -261,3 +261,30 @@ func TestStaffAuditPage(t *testing.T) {
 		}
 	}
 }
+
+func TestLoginWithAnEmailCode(t *testing.T) {
+	clk := clock.NewSettable(stackTime)
+	st := newStack(t, clk.Now, "http://okpay.test", web.Options{})
+	u := st.mustSignUp(t, "feng@example.com", "correct horse battery", "zh-CN")
+	st.mustEnableTOTP(t, clk, u)
+	pending := cookieNamed(post(t, st.handler, "/login", url.Values{"email": {u.Email}, "password": {"correct horse battery"}}, "192.0.2.1:1000"), "okpay_login2fa")
+
+	sent := post(t, st.handler, "/login/2fa", url.Values{"send_email": {"1"}}, "192.0.2.1:1000", pending)
+	if body := bodyOf(t, sent); sent.StatusCode != http.StatusOK || !strings.Contains(body, `id="email-code-sent"`) || !strings.Contains(body, `value="email" checked`) {
+		t.Fatalf("asking for an email code = %d:\n%s", sent.StatusCode, body)
+	}
+	st.mails.mu.Lock()
+	emailed := st.mails.codes[u.ID]
+	st.mails.mu.Unlock()
+	if len(emailed) != twofactor.Digits {
+		t.Fatalf("emailed code %q", emailed)
+	}
+	// The emailed code is not an authenticator code.
+	if r := post(t, st.handler, "/login/2fa", url.Values{"method": {"totp"}, "code": {emailed}}, "192.0.2.1:1000", pending); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("emailed code as a TOTP code = %d, want 422", r.StatusCode)
+	}
+	ok := post(t, st.handler, "/login/2fa", url.Values{"method": {"email"}, "code": {emailed}}, "192.0.2.1:1000", pending)
+	if ok.StatusCode != http.StatusSeeOther || cookieNamed(ok, web.SessionCookie) == nil {
+		t.Fatalf("login with the emailed code = %d:\n%s", ok.StatusCode, bodyOf(t, ok))
+	}
+}
