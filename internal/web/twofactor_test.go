@@ -111,7 +111,7 @@ func TestLoginSecondFactorLimits(t *testing.T) {
 			t.Errorf("after %d wrong codes the page does not say a new check began:\n%s", twofactor.MaxFailures, body)
 		}
 		if resp.StatusCode == http.StatusUnauthorized {
-			if want := twofactor.MaxUserFailures/twofactor.MaxFailures*(twofactor.MaxFailures+1); i != want {
+			if want := twofactor.MaxUserFailures / twofactor.MaxFailures * (twofactor.MaxFailures + 1); i != want {
 				t.Errorf("the sign-in ended after %d tries, want %d", i, want)
 			}
 			if !strings.Contains(body, "30 分钟后再登录") {
