@@ -34,6 +34,7 @@ import (
 	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
+	"github.com/okpay/okpay/internal/fees"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
 
@@ -98,6 +99,8 @@ type Options struct {
 	// TwoFactor is the second factor behind /login/2fa and
 	// /settings/security (required with Auth).
 	TwoFactor *twofactor.Service
+	// Fees is the fee schedule /fees publishes (default: fees.Default()).
+	Fees *fees.Schedule
 	// Audit reads the audit log for the login history and the staff
 	// audit page (required with Auth).
 	Audit audit.Reader
@@ -120,6 +123,7 @@ type Site struct {
 	auth         *auth.Service
 	twoFactor    *twofactor.Service
 	audit        audit.Reader
+	fees         *fees.Schedule
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -142,6 +146,10 @@ func New(o Options) (*Site, error) {
 		auth:         o.Auth,
 		twoFactor:    o.TwoFactor,
 		audit:        o.Audit,
+		fees:         o.Fees,
+	}
+	if s.fees == nil {
+		s.fees = fees.Default()
 	}
 	if o.Auth != nil && (o.TwoFactor == nil || o.Audit == nil) {
 		return nil, fmt.Errorf("%w: Auth needs TwoFactor and Audit", ErrOptions)
@@ -226,6 +234,7 @@ func (s *Site) routes() []route {
 	rs := []route{
 		{"GET /{$}", s.home},
 		{"POST /lang", s.switchLanguage},
+		{"GET /fees", s.feesPage},
 		{"GET /static/{file}", s.serveAsset},
 		{"/", s.NotFound},
 	}
