@@ -72,18 +72,24 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	runner.Register(okmail.SendJob, mailer.sender.Handle)
-	workers := make(chan error, 1)
-	go func() { workers <- runner.Run(ctx) }()
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	cfg.BaseURL = listenBaseURL(cfg, ln.Addr())
-	// Web pages, the /v1 API and the SMTP listener mount here.
-	if err := mountWeb(srv, cfg, log, devClock, db, mailer.outbox); err != nil {
+	svc, err := newServices(ctx, cfg, log, db, l, mailer.outbox)
+	if err != nil {
 		ln.Close()
 		return err
 	}
+	svc.wallet.Register(runner)
+	// Web pages, the /v1 API and the SMTP listener mount here.
+	if err := mountWeb(srv, cfg, log, devClock, db, svc); err != nil {
+		ln.Close()
+		return err
+	}
+	workers := make(chan error, 1)
+	go func() { workers <- runner.Run(ctx) }()
 	if mailer.mailbox != nil { // development only; it answers loopback clients only
 		srv.Handle("GET "+okmail.DevMailboxPath, mailer.mailbox)
 		srv.Handle("GET "+okmail.DevMailboxPath+"/", mailer.mailbox)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"time"
@@ -10,9 +11,11 @@ import (
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/config"
+	"github.com/okpay/okpay/internal/ledger"
 	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/server"
 	"github.com/okpay/okpay/internal/sqlstore"
+	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web"
 )
 
@@ -37,22 +40,27 @@ func useDevClock(cfg *config.Config) *clock.Offset {
 	return c
 }
 
-// mountWeb mounts the web pages on srv: the home page, the language
-// switcher, sign-up, login, password reset and the account pages, the
-// error pages for everything no other handler serves, and in development
-// the /dev/clock helper (loopback clients only). Account mail goes through
-// outbox, its links starting with cfg.BaseURL.
-func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *clock.Offset, db *sqlstore.DB, outbox *okmail.Outbox) error {
+// services are the domain services a node runs, built once and shared by
+// the web pages and the background jobs.
+type services struct {
+	accounts *auth.Service
+	second   *twofactor.Service
+	wallet   *wallet.Service
+}
+
+// newServices builds the accounts, the second factor and the wallet. Account
+// mail goes through outbox, its links starting with cfg.BaseURL.
+func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *sqlstore.DB, l *ledger.Ledger, outbox *okmail.Outbox) (services, error) {
 	mailer, err := web.NewMailer(web.MailerOptions{Outbox: outbox, BaseURL: cfg.BaseURL})
 	if err != nil {
-		return err
+		return services{}, err
+	}
+	second, err := twofactor.New(twofactor.Config{MasterKey: cfg.MasterKey, Store: db.TwoFactor(), Mailer: mailer, Now: cfg.Now})
+	if err != nil {
+		return services{}, err
 	}
 	// auth.Config's zero value takes the documented defaults (5 failures
 	// lock for 30 minutes; sessions idle 30 minutes, absolute 12 hours).
-	second, err := twofactor.New(twofactor.Config{MasterKey: cfg.MasterKey, Store: db.TwoFactor(), Mailer: mailer, Now: cfg.Now})
-	if err != nil {
-		return err
-	}
 	accounts := auth.New(auth.Options{
 		Store:        db.Auth(),
 		Hasher:       auth.NewArgon2(auth.ProductionArgon2, 0),
@@ -60,13 +68,29 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		SecondFactor: second.AuthHook(db.TwoFactorTx),
 		Now:          cfg.Now,
 	})
+	w, err := newWallet(ctx, cfg, log, db, l, second)
+	if err != nil {
+		return services{}, err
+	}
+	if err := w.PreparePlatformAccounts(ctx); err != nil {
+		return services{}, err
+	}
+	return services{accounts: accounts, second: second, wallet: w}, nil
+}
+
+// mountWeb mounts the web pages on srv: the home page, the language
+// switcher, the account, security and wallet pages, the fee schedule, the
+// error pages for everything no other handler serves, and in development
+// the /dev/clock helper (loopback clients only).
+func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *clock.Offset, db *sqlstore.DB, svc services) error {
 	o := web.Options{
 		Logger:      log,
 		Now:         cfg.Now,
 		Development: cfg.Env == config.Development,
-		Auth:        accounts,
-		TwoFactor:   second,
+		Auth:        svc.accounts,
+		TwoFactor:   svc.second,
 		Audit:       db.Audit(),
+		Wallet:      svc.wallet,
 	}
 	if dev != nil {
 		o.DevClock = dev

@@ -229,3 +229,8 @@ func (s *CardSandbox) Confirm(ctx context.Context, chargeID, code string) (Charg
 func (s *CardSandbox) LookupCharge(ctx context.Context, chargeID string) (Charge, error) {
 	return s.net.lookupCharge(ctx, chargeID)
 }
+
+// ChargeByKey implements Charger.
+func (s *CardSandbox) ChargeByKey(ctx context.Context, key string) (Charge, error) {
+	return s.net.chargeByKey(ctx, key)
+}

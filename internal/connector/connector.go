@@ -54,6 +54,12 @@ type Charger interface {
 	// FailureCode set) and ones still waiting for confirmation.
 	// Errors: CodeNotFound.
 	LookupCharge(ctx context.Context, chargeID string) (Charge, error)
+	// ChargeByKey answers as Charge did for the request first made under
+	// this idempotency key, for a caller that lost the answer and no longer
+	// holds the request (the card number is never kept). Errors:
+	// CodeNotFound when no charge was made under the key (nothing was
+	// charged), or the charge's decline.
+	ChargeByKey(ctx context.Context, key string) (Charge, error)
 }
 
 // Payer sends money out of OKPay to a bank account or external wallet (the

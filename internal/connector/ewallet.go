@@ -220,6 +220,11 @@ func (s *EWalletSandbox) LookupCharge(ctx context.Context, chargeID string) (Cha
 	return s.net.lookupCharge(ctx, chargeID)
 }
 
+// ChargeByKey implements Charger.
+func (s *EWalletSandbox) ChargeByKey(ctx context.Context, key string) (Charge, error) {
+	return s.net.chargeByKey(ctx, key)
+}
+
 // Payout implements Payer. Destination must be a WalletAccount. Payouts are
 // paid one business day after they are made.
 func (s *EWalletSandbox) Payout(ctx context.Context, req PayoutRequest) (Payout, error) {

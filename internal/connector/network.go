@@ -176,6 +176,24 @@ func (n *network) lookupCharge(ctx context.Context, id string) (Charge, error) {
 	return copyCharge(rec.charge), nil
 }
 
+// chargeByKey implements Charger.ChargeByKey.
+func (n *network) chargeByKey(ctx context.Context, key string) (Charge, error) {
+	if err := start(ctx); err != nil {
+		return Charge{}, err
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	k, ok := n.keys["charge\x00"+key]
+	if !ok || k.id == "" {
+		return Charge{}, newError(CodeNotFound, "no charge was made under this idempotency key")
+	}
+	rec, ok := n.charges[k.id]
+	if !ok {
+		return Charge{}, newError(CodeNotFound, "no such charge")
+	}
+	return n.answer(rec)
+}
+
 // failureMessage is the fixed English text of a decline.
 func failureMessage(c Code) string {
 	switch c {

@@ -90,6 +90,7 @@ const (
 	WithdrawalEWallet Kind = "withdrawal_ewallet" // withdrawal to an external e-wallet (FEE-3)
 	DepositCard       Kind = "deposit_card"       // deposit by card
 	DepositBank       Kind = "deposit_bank"       // deposit by bank transfer
+	DepositEWallet    Kind = "deposit_ewallet"    // deposit from an external e-wallet
 	DormantMonthly    Kind = "dormant_monthly"    // monthly maintenance on a dormant account (FEE-4)
 	LatePayment       Kind = "late_payment"       // late fee on an overdue invoice (FEE-5)
 )

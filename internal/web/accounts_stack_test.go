@@ -6,16 +6,23 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
+	"github.com/okpay/okpay/internal/connector"
+	"github.com/okpay/okpay/internal/fees"
+	"github.com/okpay/okpay/internal/fx"
+	"github.com/okpay/okpay/internal/ledger"
 	"github.com/okpay/okpay/internal/jobs"
 	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
+	"github.com/okpay/okpay/internal/wallet"
+	"github.com/okpay/okpay/internal/wallet/adapt"
 	"github.com/okpay/okpay/internal/web"
 )
 
@@ -26,9 +33,52 @@ type stack struct {
 	auth    *auth.Service
 	second  *twofactor.Service
 	mails   *recordingMailer
+	wallet  *wallet.Service
 	site    *web.Site
 	handler http.Handler
 	hasher  *countingHasher
+}
+
+// testRates are exchange rates for the stack (per 1 EUR).
+const testRates = `<?xml version="1.0" encoding="UTF-8"?>
+<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
+<Cube><Cube time="2026-01-02"><Cube currency="USD" rate="1.10"/><Cube currency="CNY" rate="7.70"/><Cube currency="GBP" rate="0.85"/><Cube currency="JPY" rate="160"/><Cube currency="RUB" rate="100"/></Cube></Cube>
+</gesmes:Envelope>`
+
+// newTestWallet is the wallet as okpay serve builds it, with the
+// connectors' card and e-wallet sandboxes; the ledger is verified when
+// the test ends.
+func newTestWallet(t *testing.T, db *sqlstore.DB, now func() time.Time, second *twofactor.Service) *wallet.Service {
+	t.Helper()
+	l := ledger.New(db.Ledger(), ledger.Options{Now: now, Logger: slog.New(slog.DiscardHandler)})
+	rates := fx.New(fx.Options{Store: db.FX(), Now: now})
+	if _, err := rates.ImportECB(context.Background(), strings.NewReader(testRates)); err != nil {
+		t.Fatal(err)
+	}
+	sandbox := connector.SandboxConfig{Now: now}
+	w, err := wallet.New(wallet.Options{Store: db.Wallet(), Ledger: l, Fees: adapt.Fees(fees.Default()), Rates: adapt.Rates(rates),
+		Directory: db.WalletDirectory(), StepUp: second, Now: now, Logger: slog.New(slog.DiscardHandler),
+		Rails: map[wallet.Method]wallet.Rail{
+			wallet.MethodCard:    adapt.Rail(connector.NewCardSandbox(sandbox)),
+			wallet.MethodEWallet: adapt.Rail(connector.NewEWalletSandbox(sandbox)),
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.PreparePlatformAccounts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		l.Close()
+		r, err := ledger.Verify(context.Background(), db.Ledger())
+		if err != nil {
+			t.Fatalf("ledger verify: %v", err)
+		}
+		for _, p := range r.Problems {
+			t.Errorf("ledger verify: %s", p)
+		}
+	})
+	return w
 }
 
 // testMasterKey seals the test users' TOTP secrets.
@@ -103,9 +153,10 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 	h := &countingHasher{Hasher: auth.NewArgon2(auth.TestArgon2, 0)}
 	svc := auth.New(auth.Options{Store: db.Auth(), Hasher: h, Mailer: rec, SecondFactor: second.AuthHook(db.TwoFactorTx), Now: now})
 	o.Auth, o.TwoFactor, o.Audit = svc, second, db.Audit()
+	o.Wallet = newTestWallet(t, db, now, second)
 	o.Now = now
 	site := mustSite(t, o)
-	return &stack{db: db, auth: svc, second: second, mails: rec, site: site, handler: site.Handler(), hasher: h}
+	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, site: site, handler: site.Handler(), hasher: h}
 }
 
 // mustSignUp creates and verifies nothing: a plain customer account.
@@ -142,6 +193,7 @@ func serveWithMailbox(t *testing.T, o web.Options) (*stack, *httptest.Server) {
 	runner := jobs.New(st.db.Jobs(), jobs.Options{Now: now, PollInterval: 20 * time.Millisecond, Logger: quiet})
 	sender := okmail.NewSender(okmail.SenderOptions{Store: st.db.Mail(), Now: now, Logger: quiet})
 	runner.Register(okmail.SendJob, sender.Handle)
+	st.wallet.Register(runner)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()

@@ -16,6 +16,7 @@ var feeKindKeys = map[fees.Kind]string{
 	fees.WithdrawalEWallet: "fees.kind.withdrawal_ewallet",
 	fees.DepositCard:       "fees.kind.deposit_card",
 	fees.DepositBank:       "fees.kind.deposit_bank",
+	fees.DepositEWallet:    "fees.kind.deposit_ewallet",
 	fees.DormantMonthly:    "fees.kind.dormant_monthly",
 	fees.LatePayment:       "fees.kind.late_payment",
 }
@@ -27,6 +28,7 @@ var feeWhenKeys = map[fees.Kind]string{
 	fees.WithdrawalEWallet: "fees.when.withdrawal_ewallet",
 	fees.DepositCard:       "fees.when.deposit_card",
 	fees.DepositBank:       "fees.when.deposit_bank",
+	fees.DepositEWallet:    "fees.when.deposit_ewallet",
 	fees.DormantMonthly:    "fees.when.dormant_monthly",
 	fees.LatePayment:       "fees.when.late_payment",
 }

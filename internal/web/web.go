@@ -34,7 +34,9 @@ import (
 	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
+	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/fees"
+	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
 
@@ -101,6 +103,12 @@ type Options struct {
 	TwoFactor *twofactor.Service
 	// Fees is the fee schedule /fees publishes (default: fees.Default()).
 	Fees *fees.Schedule
+	// Wallet is the wallet behind /wallet; without it those pages do not
+	// exist.
+	Wallet *wallet.Service
+	// Methods says which deposit methods each country is offered
+	// (default: connector.DefaultAvailability()).
+	Methods *connector.Availability
 	// Audit reads the audit log for the login history and the staff
 	// audit page (required with Auth).
 	Audit audit.Reader
@@ -124,6 +132,8 @@ type Site struct {
 	twoFactor    *twofactor.Service
 	audit        audit.Reader
 	fees         *fees.Schedule
+	wallet       *wallet.Service
+	methods      connector.Availability
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -147,6 +157,11 @@ func New(o Options) (*Site, error) {
 		twoFactor:    o.TwoFactor,
 		audit:        o.Audit,
 		fees:         o.Fees,
+		wallet:       o.Wallet,
+		methods:      connector.DefaultAvailability(),
+	}
+	if o.Methods != nil {
+		s.methods = *o.Methods
 	}
 	if s.fees == nil {
 		s.fees = fees.Default()
@@ -266,6 +281,27 @@ func (s *Site) routes() []route {
 			route{"POST /settings/sessions/revoke", s.requireUser(s.revokeSession)},
 			route{"POST /settings/sessions/revoke-all", s.requireUser(s.revokeAllSessions)},
 			route{"GET /staff/audit", s.requireUser(s.staffAudit)},
+		)
+	}
+	if s.auth != nil && s.wallet != nil {
+		rs = append(rs,
+			route{"GET /wallet", s.requireUser(s.walletPage)},
+			route{"GET /wallet/deposit", s.requireUser(s.depositPage)},
+			route{"POST /wallet/deposit/card", s.requireUser(s.depositCard)},
+			route{"POST /wallet/deposit/ewallet", s.requireUser(s.depositEWallet)},
+			route{"GET /wallet/movements/{id}", s.requireUser(s.movementPage)},
+			route{"POST /wallet/movements/{id}/confirm", s.requireUser(s.confirmDeposit)},
+			route{"GET /wallet/send", s.requireUser(s.sendPage)},
+			route{"POST /wallet/send", s.requireUser(s.sendQuote)},
+			route{"POST /wallet/send/confirm", s.requireUser(s.sendConfirm)},
+			route{"GET /wallet/request", s.requireUser(s.requestsPage)},
+			route{"POST /wallet/request", s.requireUser(s.createRequest)},
+			route{"GET /wallet/requests/{id}", s.requireUser(s.requestPage)},
+			route{"POST /wallet/requests/{id}/pay", s.requireUser(s.payRequest)},
+			route{"POST /wallet/requests/{id}/cancel", s.requireUser(s.cancelRequest)},
+			route{"GET /wallet/history", s.requireUser(s.historyPage)},
+			route{"GET /wallet/history.csv", s.requireUser(s.historyCSV)},
+			route{"GET /wallet/statement", s.requireUser(s.statementPage)},
 		)
 	}
 	if s.devClock != nil {
