@@ -34,6 +34,8 @@ type stack struct {
 	second  *twofactor.Service
 	mails   *recordingMailer
 	wallet  *wallet.Service
+	logs    *lockedBuffer // everything the stack logged
+	log     *slog.Logger
 	site    *web.Site
 	handler http.Handler
 	hasher  *countingHasher
@@ -48,16 +50,16 @@ const testRates = `<?xml version="1.0" encoding="UTF-8"?>
 // newTestWallet is the wallet as okpay serve builds it, with the
 // connectors' card and e-wallet sandboxes; the ledger is verified when
 // the test ends.
-func newTestWallet(t *testing.T, db *sqlstore.DB, now func() time.Time, second *twofactor.Service) *wallet.Service {
+func newTestWallet(t *testing.T, db *sqlstore.DB, now func() time.Time, second *twofactor.Service, log *slog.Logger) *wallet.Service {
 	t.Helper()
-	l := ledger.New(db.Ledger(), ledger.Options{Now: now, Logger: slog.New(slog.DiscardHandler)})
+	l := ledger.New(db.Ledger(), ledger.Options{Now: now, Logger: log})
 	rates := fx.New(fx.Options{Store: db.FX(), Now: now})
 	if _, err := rates.ImportECB(context.Background(), strings.NewReader(testRates)); err != nil {
 		t.Fatal(err)
 	}
 	sandbox := connector.SandboxConfig{Now: now}
 	w, err := wallet.New(wallet.Options{Store: db.Wallet(), Ledger: l, Fees: adapt.Fees(fees.Default()), Rates: adapt.Rates(rates),
-		Directory: db.WalletDirectory(), StepUp: second, Now: now, Logger: slog.New(slog.DiscardHandler),
+		Directory: db.WalletDirectory(), StepUp: second, Now: now, Logger: log,
 		Rails: map[wallet.Method]wallet.Rail{
 			wallet.MethodCard:    adapt.Rail(connector.NewCardSandbox(sandbox)),
 			wallet.MethodEWallet: adapt.Rail(connector.NewEWalletSandbox(sandbox)),
@@ -83,6 +85,24 @@ func newTestWallet(t *testing.T, db *sqlstore.DB, now func() time.Time, second *
 
 // testMasterKey seals the test users' TOTP secrets.
 var testMasterKey = bytes.Repeat([]byte{7}, 32)
+
+// lockedBuffer collects log lines from many goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
 
 // recordingMailer keeps what auth asked to send (tokens included), then
 // queues it as the site does.
@@ -153,10 +173,13 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 	h := &countingHasher{Hasher: auth.NewArgon2(auth.TestArgon2, 0)}
 	svc := auth.New(auth.Options{Store: db.Auth(), Hasher: h, Mailer: rec, SecondFactor: second.AuthHook(db.TwoFactorTx), Now: now})
 	o.Auth, o.TwoFactor, o.Audit = svc, second, db.Audit()
-	o.Wallet = newTestWallet(t, db, now, second)
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	o.Logger = log
+	o.Wallet = newTestWallet(t, db, now, second, log)
 	o.Now = now
 	site := mustSite(t, o)
-	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, site: site, handler: site.Handler(), hasher: h}
+	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h}
 }
 
 // mustSignUp creates and verifies nothing: a plain customer account.
@@ -183,7 +206,7 @@ func serveWithMailbox(t *testing.T, o web.Options) (*stack, *httptest.Server) {
 	}
 	st := newStack(t, now, base, o)
 	st.site.Mount(mux)
-	quiet := slog.New(slog.DiscardHandler)
+	quiet := st.log
 	mb := okmail.DevMailbox(st.db.Mail(), okmail.DevMailboxOptions{Logger: quiet})
 	mux.Handle("GET "+okmail.DevMailboxPath, mb)
 	mux.Handle("GET "+okmail.DevMailboxPath+"/", mb)

@@ -42,7 +42,7 @@ func TestBrowserDepositAndSend(t *testing.T) {
 		a.Fill("#card-amount", "200.00")
 		a.Fill("#card-number", number)
 		a.Fill("#card-exp", "12/30")
-		a.Fill("#card-cvc", "123")
+		a.Fill("#card-cvc", "739")
 		browsertest.Eval[bool](a, `(document.querySelector("#card-currency").value = "CNY", true)`)
 		return a.ClickAndWait("#deposit-card-submit")
 	}
@@ -98,4 +98,5 @@ func TestBrowserDepositAndSend(t *testing.T) {
 	if got := b.Text(`#balances tr[data-currency="CNY"] .available`); got != "CN¥50.00" {
 		t.Errorf("recipient's available CNY = %q, want CN¥50.00", got)
 	}
+	assertNoCardData(t, st.db, st.logs.String(), "739")
 }
