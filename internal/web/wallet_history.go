@@ -33,7 +33,9 @@ func (s *Site) historyFilter(r *http.Request, userID int64) (wallet.History, *fo
 		f.keep(k, q.Get(k))
 	}
 	h := wallet.History{UserID: userID, Search: strings.TrimSpace(q.Get("q")), Cursor: q.Get("cursor")}
-	day := func(v string) (time.Time, error) { return time.ParseInLocation(time.DateOnly, strings.TrimSpace(v), s.tz) }
+	day := func(v string) (time.Time, error) {
+		return time.ParseInLocation(time.DateOnly, strings.TrimSpace(v), s.tz)
+	}
 	if v := q.Get("from"); v != "" {
 		t, err := day(v)
 		if err != nil {

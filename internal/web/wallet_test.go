@@ -52,7 +52,9 @@ func TestSendFormSubmittedTwiceMovesMoneyOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	codes := make([]int, 3)
 	for i := range 2 {
-		wg.Go(func() { codes[i] = post(t, st.handler, "/wallet/send/confirm", form, "192.0.2.1:1000", session).StatusCode })
+		wg.Go(func() {
+			codes[i] = post(t, st.handler, "/wallet/send/confirm", form, "192.0.2.1:1000", session).StatusCode
+		})
 	}
 	wg.Wait()
 	codes[2] = post(t, st.handler, "/wallet/send/confirm", form, "192.0.2.1:1000", session).StatusCode
