@@ -77,7 +77,8 @@ func (a *app) commands() []*cli.Command {
 		a.benchCommand(),
 		a.mailCommand(),
 		a.userCommand(),
-		{Name: "import", Usage: "load data files into the database", Commands: []*cli.Command{a.importRatesCommand()}},
+		{Name: "import", Usage: "load data files into the database", Commands: []*cli.Command{a.importRatesCommand(), a.importBankStatementCommand()}},
+		a.reconcileCommand(),
 		a.versionCommand(),
 	}
 }

@@ -46,6 +46,7 @@ type services struct {
 	accounts *auth.Service
 	second   *twofactor.Service
 	wallet   *wallet.Service
+	bank     *wallet.BankDeposits
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -75,7 +76,13 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err := w.PreparePlatformAccounts(ctx); err != nil {
 		return services{}, err
 	}
-	return services{accounts: accounts, second: second, wallet: w}, nil
+	// The receiving bank account is the sandbox's until the configuration
+	// names a real one.
+	bank, err := wallet.NewBankDeposits(w, wallet.BankOptions{Store: db.Wallet(), Ledger: l})
+	if err != nil {
+		return services{}, err
+	}
+	return services{accounts: accounts, second: second, wallet: w, bank: bank}, nil
 }
 
 // mountWeb mounts the web pages on srv: the home page, the language
@@ -91,6 +98,7 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		TwoFactor:   svc.second,
 		Audit:       db.Audit(),
 		Wallet:      svc.wallet,
+		Bank:        svc.bank,
 	}
 	if dev != nil {
 		o.DevClock = dev

@@ -20,6 +20,10 @@ const (
 	ActionViewAudit    Action = "audit.view"
 	ActionViewUser     Action = "user.view"
 	ActionRevokeOthers Action = "session.revoke_others"
+	// Money that reached the bank with no matching reference: staff
+	// see it; supervisors assign it to a wallet or return it.
+	ActionBankView    Action = "bank.unmatched.view"
+	ActionBankResolve Action = "bank.unmatched.resolve"
 )
 
 // Rule says who may take an action: the owner of the resource (when
@@ -39,6 +43,8 @@ var Policy = map[Action]Rule{
 	ActionViewAudit:    {MinRole: RoleSupervisor},
 	ActionViewUser:     {MinRole: RoleAgent},
 	ActionRevokeOthers: {MinRole: RoleAdmin},
+	ActionBankView:     {MinRole: RoleAgent},
+	ActionBankResolve:  {MinRole: RoleSupervisor},
 }
 
 // Resource is what an action is on: its owner (0 for none, such as the

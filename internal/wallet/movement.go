@@ -57,8 +57,8 @@ func (s Status) Final() bool { return s == StatusCompleted || s == StatusFailed 
 // Method is how money came in or went out.
 type Method string
 
-// Methods. Wallet: between two OKPay wallets. Bank is reserved for bank
-// transfer deposits (reference code and statement import), not built yet.
+// Methods. Wallet: between two OKPay wallets. Bank: a bank transfer,
+// credited from an imported statement (BankDeposits).
 const (
 	MethodCard    Method = "card"
 	MethodEWallet Method = "ewallet"

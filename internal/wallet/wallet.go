@@ -69,9 +69,9 @@
 // Statements are computed from completed movements, counted in the month
 // the ledger committed them; the tests check that every statement adds up
 // and agrees with the balances the ledger's journal gives. Bank-transfer
-// deposits (reference codes, statement import, the suspense account) are
-// not built yet: MethodBank and the Bank and BankSuspense platform accounts
-// are their place.
+// deposits (a reference per wallet and currency, statement import, the
+// suspense account and staff's assign or return, reconciliation) are
+// BankDeposits, in bank*.go.
 package wallet
 
 import (

@@ -34,6 +34,7 @@ type stack struct {
 	second  *twofactor.Service
 	mails   *recordingMailer
 	wallet  *wallet.Service
+	bank    *wallet.BankDeposits
 	logs    *lockedBuffer // everything the stack logged
 	log     *slog.Logger
 	site    *web.Site
@@ -50,7 +51,7 @@ const testRates = `<?xml version="1.0" encoding="UTF-8"?>
 // newTestWallet is the wallet as okpay serve builds it, with the
 // connectors' card and e-wallet sandboxes; the ledger is verified when
 // the test ends.
-func newTestWallet(t *testing.T, db *sqlstore.DB, now func() time.Time, second *twofactor.Service, log *slog.Logger) *wallet.Service {
+func newTestWallet(t *testing.T, db *sqlstore.DB, now func() time.Time, second *twofactor.Service, log *slog.Logger) (*wallet.Service, *ledger.Ledger) {
 	t.Helper()
 	l := ledger.New(db.Ledger(), ledger.Options{Now: now, Logger: log})
 	rates := fx.New(fx.Options{Store: db.FX(), Now: now})
@@ -80,7 +81,7 @@ func newTestWallet(t *testing.T, db *sqlstore.DB, now func() time.Time, second *
 			t.Errorf("ledger verify: %s", p)
 		}
 	})
-	return w
+	return w, l
 }
 
 // testMasterKey seals the test users' TOTP secrets.
@@ -176,10 +177,16 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	o.Logger = log
-	o.Wallet = newTestWallet(t, db, now, second, log)
+	var l *ledger.Ledger
+	o.Wallet, l = newTestWallet(t, db, now, second, log)
+	bank, err := wallet.NewBankDeposits(o.Wallet, wallet.BankOptions{Store: db.Wallet(), Ledger: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Bank = bank
 	o.Now = now
 	site := mustSite(t, o)
-	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h}
+	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h}
 }
 
 // mustSignUp creates and verifies nothing: a plain customer account.
@@ -217,6 +224,7 @@ func serveWithMailbox(t *testing.T, o web.Options) (*stack, *httptest.Server) {
 	sender := okmail.NewSender(okmail.SenderOptions{Store: st.db.Mail(), Now: now, Logger: quiet})
 	runner.Register(okmail.SendJob, sender.Handle)
 	st.wallet.Register(runner)
+	st.bank.Register(runner)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()

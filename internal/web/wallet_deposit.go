@@ -19,6 +19,8 @@ type depositData struct {
 	Brands     []connector.Brand
 	EWallet    bool
 	Bank       bool
+	BankInfo   *wallet.BankDetails // for BankCurrency, when bank transfer is offered
+	BankCur    string
 	Error      *walletError
 	Method     string // the form the error belongs to
 }
@@ -38,10 +40,25 @@ func (s *Site) depositData(r *http.Request, si *signedIn) depositData {
 	return d
 }
 
-// depositPage offers the methods of the user's country.
+// depositPage offers the methods of the user's country; for a bank
+// transfer, the receiving account and the user's own reference in the
+// currency chosen (?bank=EUR).
 func (s *Site) depositPage(w http.ResponseWriter, r *http.Request, si *signedIn) {
+	d := s.depositData(r, si)
+	if d.Bank && s.bank != nil {
+		d.BankCur = r.URL.Query().Get("bank")
+		if !s.walletCurrency(d.BankCur) {
+			d.BankCur = "CNY"
+		}
+		info, err := s.bank.BankDetails(r.Context(), si.user.ID, d.BankCur)
+		if err != nil {
+			s.ServerError(w, r, err)
+			return
+		}
+		d.BankInfo = &info
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	s.Render(w, r, http.StatusOK, "wallet_deposit", s.depositData(r, si))
+	s.Render(w, r, http.StatusOK, "wallet_deposit", d)
 }
 
 // depositCard charges a card. The card number and security code go to the

@@ -106,6 +106,9 @@ type Options struct {
 	// Wallet is the wallet behind /wallet; without it those pages do not
 	// exist.
 	Wallet *wallet.Service
+	// Bank is the bank-transfer side of the wallet: the deposit page's
+	// bank details and the staff page for unmatched money.
+	Bank *wallet.BankDeposits
 	// Methods says which deposit methods each country is offered
 	// (default: connector.DefaultAvailability()).
 	Methods *connector.Availability
@@ -133,6 +136,7 @@ type Site struct {
 	audit        audit.Reader
 	fees         *fees.Schedule
 	wallet       *wallet.Service
+	bank         *wallet.BankDeposits
 	methods      connector.Availability
 }
 
@@ -158,6 +162,7 @@ func New(o Options) (*Site, error) {
 		audit:        o.Audit,
 		fees:         o.Fees,
 		wallet:       o.Wallet,
+		bank:         o.Bank,
 		methods:      connector.DefaultAvailability(),
 	}
 	if o.Methods != nil {
@@ -302,6 +307,13 @@ func (s *Site) routes() []route {
 			route{"GET /wallet/history", s.requireUser(s.historyPage)},
 			route{"GET /wallet/history.csv", s.requireUser(s.historyCSV)},
 			route{"GET /wallet/statement", s.requireUser(s.statementPage)},
+		)
+	}
+	if s.auth != nil && s.bank != nil {
+		rs = append(rs,
+			route{"GET /staff/bank", s.requireUser(s.staffBank)},
+			route{"POST /staff/bank/{id}/assign", s.requireUser(s.staffBankAssign)},
+			route{"POST /staff/bank/{id}/return", s.requireUser(s.staffBankReturn)},
 		)
 	}
 	if s.devClock != nil {
