@@ -39,24 +39,7 @@ func (a *app) importBankStatementCommand() *cli.Command {
 			"Exit status 0 when the file was imported, 1 when it cannot be read (the message\n" +
 			"names the file and the place, and nothing was changed) or the import failed.",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			path, err := bankFileArg(cmd, "import bank-statement")
-			if err != nil {
-				return err
-			}
-			cfg, log, err := a.load(cmd)
-			if err != nil {
-				return err
-			}
-			data, err := readBankStatement(path)
-			if err != nil {
-				return err
-			}
-			// Read the whole file before touching the database: a
-			// malformed file changes nothing anywhere.
-			if _, err := connector.DecodeStatements(path, data); err != nil {
-				return err
-			}
-			b, done, err := openBankDeposits(ctx, cfg, log)
+			path, data, b, done, err := a.openStatement(ctx, cmd, "import bank-statement")
 			if err != nil {
 				return err
 			}
@@ -69,6 +52,27 @@ func (a *app) importBankStatementCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// openStatement reads and decodes the statement FILE, wholly, before it
+// opens the database (a malformed file changes nothing anywhere), then
+// opens the bank deposits; done closes them.
+func (a *app) openStatement(ctx context.Context, cmd *cli.Command, name string) (path string, data []byte, b *wallet.BankDeposits, done func(), err error) {
+	if path, err = bankFileArg(cmd, name); err != nil {
+		return
+	}
+	cfg, log, err := a.load(cmd)
+	if err != nil {
+		return
+	}
+	if data, err = readBankStatement(path); err != nil {
+		return
+	}
+	if _, err = connector.DecodeStatements(path, data); err != nil {
+		return
+	}
+	b, done, err = openBankDeposits(ctx, cfg, log)
+	return
 }
 
 // reconcileCommand is `okpay reconcile FILE`: it compares a bank
@@ -86,22 +90,7 @@ func (a *app) reconcileCommand() *cli.Command {
 			"bank. It changes nothing. Exit status 0 when everything matches, 1 when there\n" +
 			"are differences or the file cannot be read.",
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			path, err := bankFileArg(cmd, "reconcile")
-			if err != nil {
-				return err
-			}
-			cfg, log, err := a.load(cmd)
-			if err != nil {
-				return err
-			}
-			data, err := readBankStatement(path)
-			if err != nil {
-				return err
-			}
-			if _, err := connector.DecodeStatements(path, data); err != nil {
-				return err
-			}
-			b, done, err := openBankDeposits(ctx, cfg, log)
+			path, data, b, done, err := a.openStatement(ctx, cmd, "reconcile")
 			if err != nil {
 				return err
 			}
