@@ -22,7 +22,7 @@ type auditData struct {
 // first, filtered by action, target and actor. Nobody can change it here
 // or anywhere else.
 func (s *Site) staffAudit(w http.ResponseWriter, r *http.Request, si *signedIn) {
-	if err := auth.Authorize(auth.Actor{UserID: si.user.ID, Role: si.user.Role}, auth.ActionViewAudit, auth.Resource{Kind: "audit"}); err != nil {
+	if err := auth.Authorize(actor(si), auth.ActionViewAudit, auth.Resource{Kind: "audit"}); err != nil {
 		s.Forbidden(w, r)
 		return
 	}
