@@ -35,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"slices"
 	"strings"
@@ -59,7 +60,11 @@ const (
 	En   = "en"
 )
 
-//go:embed messages/*.json
+// Each language's messages live in messages/<code>/, one file per area of
+// the product (core.json, wallet.json, support.json ...), so the areas can
+// grow apart; a key may appear in only one file of a language.
+//
+//go:embed messages
 var messageFiles embed.FS
 
 // locale describes one supported language: everything about it that is not
@@ -198,13 +203,9 @@ func Load() (*Catalogue, error) {
 	c := &Catalogue{byCode: make(map[string]*Locale, len(supported))}
 	tags := make([]language.Tag, len(supported))
 	for i, info := range supported {
-		b, err := messageFiles.ReadFile("messages/" + info.code + ".json")
+		msgs, err := loadLanguage(messageFiles, "messages/"+info.code)
 		if err != nil {
-			return nil, fmt.Errorf("i18n: %s: %w", info.code, err)
-		}
-		msgs, err := parseCatalogue(b)
-		if err != nil {
-			return nil, fmt.Errorf("i18n: messages/%s.json: %w", info.code, err)
+			return nil, err
 		}
 		l := &Locale{info: info, messages: msgs}
 		if i > 0 {
@@ -219,6 +220,34 @@ func Load() (*Catalogue, error) {
 	}
 	c.matcher = language.NewMatcher(tags)
 	return c, nil
+}
+
+// loadLanguage merges every .json file in dir into one catalogue, refusing
+// a key defined by two files.
+func loadLanguage(fsys fs.FS, dir string) (map[string]string, error) {
+	files, err := fs.Glob(fsys, dir+"/*.json")
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("i18n: %s: no message files", dir)
+	}
+	msgs := make(map[string]string)
+	from := make(map[string]string)
+	for _, name := range files {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %w", err)
+		}
+		part, err := parseCatalogue(b)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: %s: %w", name, err)
+		}
+		for k, v := range part {
+			if other, dup := from[k]; dup {
+				return nil, fmt.Errorf("i18n: %w: %q is in both %s and %s", ErrCatalogue, k, other, name)
+			}
+			msgs[k], from[k] = v, name
+		}
+	}
+	return msgs, nil
 }
 
 // check proves every catalogue has the default's keys and placeholders,

@@ -3,6 +3,7 @@ package i18n
 import (
 	"errors"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -211,5 +212,24 @@ func TestPlaceholders(t *testing.T) {
 		if got := Placeholders(tt.in); !cmp.Equal(got, tt.want) {
 			t.Errorf("Placeholders(%q) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestLoadLanguageMergesAreaFiles(t *testing.T) {
+	fsys := fstest.MapFS{
+		"m/zh-CN/core.json":   {Data: []byte(`{"a": "甲"}`)},
+		"m/zh-CN/wallet.json": {Data: []byte(`{"b": "乙"}`)},
+		"m/en/core.json":      {Data: []byte(`{"a": "A"}`)},
+		"m/en/wallet.json":    {Data: []byte(`{"a": "again"}`)},
+	}
+	msgs, err := loadLanguage(fsys, "m/zh-CN")
+	if err != nil || msgs["a"] != "甲" || msgs["b"] != "乙" || len(msgs) != 2 {
+		t.Fatalf("zh-CN = %v, %v; want both files merged", msgs, err)
+	}
+	if _, err := loadLanguage(fsys, "m/en"); !errors.Is(err, ErrCatalogue) {
+		t.Fatalf("a key in two files: err = %v, want ErrCatalogue", err)
+	}
+	if _, err := loadLanguage(fsys, "m/fr"); err == nil {
+		t.Fatal("a language without files loaded")
 	}
 }
