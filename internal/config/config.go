@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/okpay/okpay/internal/calendar"
 	"github.com/okpay/okpay/internal/sqlstore"
 )
 
@@ -45,6 +46,7 @@ const (
 	EnvLogLevel    = "OKPAY_LOG_LEVEL"
 	EnvLogFormat   = "OKPAY_LOG_FORMAT"
 	EnvBaseURL     = "OKPAY_BASE_URL"
+	EnvCalendar    = "OKPAY_CALENDAR_FILE"
 )
 
 // Log formats.
@@ -86,6 +88,10 @@ type Config struct {
 	// without a trailing slash: links in emails start with it. Development
 	// defaults to http://<HTTPAddr>; production requires OKPAY_BASE_URL.
 	BaseURL string
+	// Calendar is the business calendar (time zone, hours, holidays):
+	// the built-in one for China unless OKPAY_CALENDAR_FILE names a JSON
+	// file in calendar.Spec's layout.
+	Calendar *calendar.Calendar
 }
 
 // Flags are values given on the command line; nil means "not given", so an
@@ -107,6 +113,7 @@ func Default() Config {
 		LogLevel:  slog.LevelInfo,
 		LogFormat: LogText,
 		Now:       time.Now,
+		Calendar:  calendar.Default(),
 	}
 }
 
@@ -203,6 +210,12 @@ func Load(getenv func(string) string, f Flags) (Config, error) {
 	} else if c.Env == Development {
 		c.BaseURL = "http://" + c.HTTPAddr
 	}
+
+	cal, err := calendar.Load(strings.TrimSpace(getenv(EnvCalendar)))
+	if err != nil {
+		bad("%s: %v", EnvCalendar, err)
+	}
+	c.Calendar = cal
 
 	if c.Env == Production {
 		if c.BaseURL == "" {
