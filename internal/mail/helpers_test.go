@@ -375,7 +375,7 @@ func mustQueue(tb testing.TB, db *sqlstore.DB, ob *mail.Outbox, m mail.Message) 
 	tb.Helper()
 	var id int64
 	err := db.InTx(context.Background(), func(tx sqlstore.Tx) error {
-		if err := ob.Queue(context.Background(), db.OutboxTx(tx), m); err != nil {
+		if _, err := ob.Queue(context.Background(), db.OutboxTx(tx), m); err != nil {
 			return err
 		}
 		return tx.QueryRow(context.Background(), "SELECT max(id) FROM mail_outbox").Scan(&id)

@@ -78,6 +78,11 @@ type Message struct {
 	// brackets).
 	InReplyTo  string
 	References []string
+	// Personal marks mail a person wrote (an agent's reply): it goes out
+	// without Auto-Submitted, so the recipient's autoresponder may answer
+	// it as it would any person's mail (RFC 3834). Everything else the
+	// platform sends is auto-generated.
+	Personal bool
 }
 
 // Status is where an outbox message is in its life.

@@ -122,13 +122,15 @@ func (ob *Outbox) Compose(m Message) (Stored, error) {
 	if len(m.References) > 0 {
 		fields = append(fields, [2]string{"References", "<" + strings.Join(m.References, "> <") + ">"})
 	}
-	fields = append(fields,
-		// RFC 3834: machine-written mail; well-behaved autoresponders stay
-		// quiet, and Exchange's out-of-office replies too.
-		[2]string{"Auto-Submitted", "auto-generated"},
-		[2]string{"X-Auto-Response-Suppress", "All"},
-		[2]string{"MIME-Version", "1.0"},
-	)
+	if !m.Personal {
+		fields = append(fields,
+			// RFC 3834: machine-written mail; well-behaved autoresponders
+			// stay quiet, and Exchange's out-of-office replies too.
+			[2]string{"Auto-Submitted", "auto-generated"},
+			[2]string{"X-Auto-Response-Suppress", "All"},
+		)
+	}
+	fields = append(fields, [2]string{"MIME-Version", "1.0"})
 	if m.Language != "" {
 		fields = append(fields, [2]string{"Content-Language", m.Language})
 	}

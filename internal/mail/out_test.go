@@ -213,3 +213,19 @@ func TestNewOutboxRefusesBadConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestComposePersonalMailIsNotAutoSubmitted(t *testing.T) {
+	ob := mustOutbox(t, mail.Options{Now: newClock().Now})
+	m := verifyMessage()
+	m.Personal = true
+	s, err := ob.Compose(m)
+	if err != nil {
+		t.Fatalf("Compose: %v", err)
+	}
+	p := mustParse(t, s.Raw)
+	for _, name := range []string{"Auto-Submitted", "X-Auto-Response-Suppress"} {
+		if got := p.header.Get(name); got != "" {
+			t.Errorf("an agent's reply carries %s: %q", name, got)
+		}
+	}
+}

@@ -61,23 +61,26 @@ type Attempt struct {
 // rather than the inputs means a retry sends exactly the same message,
 // any node can send it without the templates or the key, and the dev
 // mailbox shows what the relay would get.
+// It returns the stored message (its outbox ID and Message-ID, which a
+// caller threading later replies keeps).
 // Errors: ErrInvalidMessage, ErrTooLarge, and tx's.
-func (ob *Outbox) Queue(ctx context.Context, tx OutboxTx, m Message) error {
+func (ob *Outbox) Queue(ctx context.Context, tx OutboxTx, m Message) (Stored, error) {
 	s, err := ob.Compose(m)
 	if err != nil {
-		return err
+		return Stored{}, err
 	}
 	id, err := tx.InsertMail(ctx, s)
 	if err != nil {
-		return fmt.Errorf("mail: queue: %w", err)
+		return Stored{}, fmt.Errorf("mail: queue: %w", err)
 	}
+	s.ID = id
 	args, err := json.Marshal(sendArgs{ID: id})
 	if err != nil {
-		return fmt.Errorf("mail: queue: %w", err)
+		return Stored{}, fmt.Errorf("mail: queue: %w", err)
 	}
 	job := jobs.Job{Kind: SendJob, Args: args, RunAt: s.CreatedAt, MaxAttempts: ob.maxAttempts}
 	if err := tx.EnqueueJobs(ctx, job); err != nil {
-		return fmt.Errorf("mail: queue: %w", err)
+		return Stored{}, fmt.Errorf("mail: queue: %w", err)
 	}
-	return nil
+	return s, nil
 }

@@ -33,7 +33,7 @@ func TestQueueFollowsTransaction(t *testing.T) {
 		errRollback := errors.New("the change failed")
 
 		err := db.InTx(ctx, func(tx sqlstore.Tx) error {
-			if err := ob.Queue(ctx, db.OutboxTx(tx), verifyMessage()); err != nil {
+			if _, err := ob.Queue(ctx, db.OutboxTx(tx), verifyMessage()); err != nil {
 				return err
 			}
 			return errRollback
@@ -52,7 +52,7 @@ func TestQueueFollowsTransaction(t *testing.T) {
 		// transaction before anything is written.
 		bad := verifyMessage()
 		bad.To = nil
-		err = db.InTx(ctx, func(tx sqlstore.Tx) error { return ob.Queue(ctx, db.OutboxTx(tx), bad) })
+		err = db.InTx(ctx, func(tx sqlstore.Tx) error { _, err := ob.Queue(ctx, db.OutboxTx(tx), bad); return err })
 		if !errors.Is(err, mail.ErrInvalidMessage) {
 			t.Errorf("Queue(no recipient) = %v, want ErrInvalidMessage", err)
 		}

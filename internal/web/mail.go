@@ -139,11 +139,12 @@ func (m *Mailer) queue(ctx context.Context, tx okmail.OutboxTx, to string, p mai
 	if err := mailHTML.Execute(&html, p); err != nil {
 		return fmt.Errorf("web: mail %q: %w", p.Subject, err)
 	}
-	return m.outbox.Queue(ctx, tx, okmail.Message{
+	_, err := m.outbox.Queue(ctx, tx, okmail.Message{
 		To:       []okmail.Address{{Address: to}},
 		Subject:  p.Subject,
 		Text:     text.String(),
 		HTML:     html.String(),
 		Language: p.Lang,
 	})
+	return err
 }
