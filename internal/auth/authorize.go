@@ -24,6 +24,11 @@ const (
 	// see it; supervisors assign it to a wallet or return it.
 	ActionBankView    Action = "bank.unmatched.view"
 	ActionBankResolve Action = "bank.unmatched.resolve"
+	// Payments held for review and "not my transaction" reports (ACC-8):
+	// staff see them; supervisors release or refuse a hold and lift a
+	// freeze.
+	ActionRiskView   Action = "risk.view"
+	ActionRiskDecide Action = "risk.decide"
 )
 
 // Rule says who may take an action: the owner of the resource (when
@@ -45,6 +50,8 @@ var Policy = map[Action]Rule{
 	ActionRevokeOthers: {MinRole: RoleAdmin},
 	ActionBankView:     {MinRole: RoleAgent},
 	ActionBankResolve:  {MinRole: RoleSupervisor},
+	ActionRiskView:     {MinRole: RoleAgent},
+	ActionRiskDecide:   {MinRole: RoleSupervisor},
 }
 
 // Resource is what an action is on: its owner (0 for none, such as the

@@ -49,7 +49,7 @@ const (
 )
 
 // Statuses lists every movement status.
-var Statuses = []Status{StatusPending, StatusRequiresAction, StatusCompleted, StatusFailed}
+var Statuses = []Status{StatusPending, StatusRequiresAction, StatusHeld, StatusCompleted, StatusFailed}
 
 // Final reports whether the status never changes again.
 func (s Status) Final() bool { return s == StatusCompleted || s == StatusFailed }
@@ -355,6 +355,9 @@ func (s *Service) settle(ctx context.Context, m Movement) (Movement, error) {
 		if !r.Code.Done() && (refusal == ledger.OK || refusal == ledger.LinkedEventFailed) {
 			refusal = r.Code
 		}
+	}
+	if refusal == ledger.OK && m.OnHold() {
+		return s.held(ctx, m)
 	}
 	if refusal == ledger.OK {
 		return s.complete(ctx, m, res[0].Timestamp.UTC())

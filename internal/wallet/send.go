@@ -41,6 +41,9 @@ type SendRequest struct {
 	IdempotencyKey string
 	// StepUpToken approves a large payment (see SendAction).
 	StepUpToken string
+	// Device is the device cookie of the user's browser, for the review
+	// rules (see Outgoing).
+	Device string
 }
 
 // Recipient is who a send pays, as the confirmation page shows them.
@@ -348,6 +351,9 @@ func (s *Service) QuoteSend(ctx context.Context, r SendRequest) (SendQuote, erro
 	if err != nil {
 		return SendQuote{}, err
 	}
+	if _, err := s.Screen(ctx, p.outgoing(r)); err != nil {
+		return SendQuote{}, err
+	}
 	on := false
 	if p.large {
 		if on, err = s.stepUp.Enabled(ctx, r.UserID); err != nil {
@@ -418,6 +424,12 @@ func (s *Service) send(ctx context.Context, r SendRequest, req *Request) (Moveme
 		}
 		return Movement{}, err
 	}
+	out := p.outgoing(r)
+	out.Type = typ
+	verdict, err := s.Screen(ctx, out)
+	if err != nil {
+		return Movement{}, err
+	}
 	cur := r.Amount.Currency.Code
 	revenue, err := s.platformAccount(ctx, FeeRevenue, cur)
 	if err != nil {
@@ -452,9 +464,11 @@ func (s *Service) send(ctx context.Context, r SendRequest, req *Request) (Moveme
 			Amount: p.fee.Minor, Currency: cur, Code: TransferFee, Metadata: m.ID,
 		})
 	}
-	var claim func(Tx) error
-	if req != nil {
-		claim = func(tx Tx) error {
+	if verdict.Hold {
+		HoldPlan(m.Plan)
+	}
+	claim := func(tx Tx) error {
+		if req != nil {
 			ok, err := tx.ClaimRequest(ctx, req.ID, m.ID, m.CreatedAt)
 			if err != nil {
 				return err
@@ -462,8 +476,8 @@ func (s *Service) send(ctx context.Context, r SendRequest, req *Request) (Moveme
 			if !ok {
 				return errNotOpen
 			}
-			return nil
 		}
+		return s.Admit(ctx, tx, m, verdict)
 	}
 	m, created, err := s.insert(ctx, m, claim)
 	if errors.Is(err, errNotOpen) {
@@ -476,6 +490,11 @@ func (s *Service) send(ctx context.Context, r SendRequest, req *Request) (Moveme
 		return s.replay(ctx, m)
 	}
 	return s.settle(ctx, m)
+}
+
+// outgoing is the send as the screener sees it.
+func (p sendPlan) outgoing(r SendRequest) Outgoing {
+	return Outgoing{UserID: p.from.UserID, Type: TypeSend, Amount: p.amount, Payee: string(p.to.wallet.ID), Device: r.Device}
 }
 
 // errNotOpen rolls back a payment whose request is no longer open.

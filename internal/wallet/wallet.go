@@ -204,6 +204,7 @@ type Service struct {
 	dir        Directory
 	stepUp     StepUp
 	rails      map[Method]Rail
+	screener   Screener // review holds and freezes (risk.go); nil: none
 	now        func() time.Time
 	log        *slog.Logger
 
