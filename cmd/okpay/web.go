@@ -13,6 +13,7 @@ import (
 	"github.com/okpay/okpay/internal/config"
 	"github.com/okpay/okpay/internal/ledger"
 	okmail "github.com/okpay/okpay/internal/mail"
+	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/server"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/wallet"
@@ -47,6 +48,7 @@ type services struct {
 	second   *twofactor.Service
 	wallet   *wallet.Service
 	bank     *wallet.BankDeposits
+	risk     *risk.Service
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -82,7 +84,11 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err != nil {
 		return services{}, err
 	}
-	return services{accounts: accounts, second: second, wallet: w, bank: bank}, nil
+	rk, err := newRisk(cfg, log, db, w, accounts, mailer)
+	if err != nil {
+		return services{}, err
+	}
+	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk}, nil
 }
 
 // mountWeb mounts the web pages on srv: the home page, the language
@@ -99,6 +105,7 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Audit:       db.Audit(),
 		Wallet:      svc.wallet,
 		Bank:        svc.bank,
+		Risk:        svc.risk,
 	}
 	if dev != nil {
 		o.DevClock = dev

@@ -71,6 +71,7 @@ var walletStatusKeys = map[wallet.Status]string{
 	wallet.StatusRequiresAction: "wallet.status.requires_action",
 	wallet.StatusCompleted:      "wallet.status.completed",
 	wallet.StatusFailed:         "wallet.status.failed",
+	wallet.StatusHeld:           "risk.status.held",
 }
 
 // walletError is a refusal in the reader's language, with its stable code
@@ -86,7 +87,7 @@ type walletError struct {
 // page).
 func refusal(loc *i18n.Locale, err error) (walletError, bool) {
 	code := wallet.ErrorCode(err)
-	key, ok := walletErrorKeys[code]
+	key, ok := walletKey(code)
 	if !ok {
 		return walletError{}, false
 	}
@@ -177,7 +178,7 @@ func (s *Site) movementRows(loc *i18n.Locale, ms []wallet.Movement) []movementRo
 	for i, m := range ms {
 		rows[i] = movementRow{Movement: m, TypeName: loc.T(walletTypeKeys[m.Type]), StatusName: loc.T(walletStatusKeys[m.Status])}
 		if m.FailureCode != "" {
-			if k, ok := walletErrorKeys[m.FailureCode]; ok {
+			if k, ok := walletKey(m.FailureCode); ok {
 				rows[i].Failure = loc.T(k)
 			}
 		}
@@ -219,6 +220,7 @@ type movementData struct {
 	Error   *walletError
 	Done    string // "sent", "deposited": the action just completed
 	Confirm bool   // a deposit waiting for its confirmation code
+	Risk    *movementRisk
 }
 
 // movementPage shows one movement of the user's, and for a deposit that
@@ -235,6 +237,10 @@ func (s *Site) movementPage(w http.ResponseWriter, r *http.Request, si *signedIn
 	}
 	d := movementData{Row: s.movementRows(s.Locale(r), []wallet.Movement{m})[0], Done: r.URL.Query().Get("done"),
 		Confirm: m.Status == wallet.StatusRequiresAction}
+	if d.Risk, err = s.movementRisk(r, si, m); err != nil {
+		s.ServerError(w, r, err)
+		return
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.Render(w, r, http.StatusOK, "wallet_movement", d)
 }

@@ -50,8 +50,12 @@ func (s *Site) sendRequest(r *http.Request, si *signedIn, vals url.Values) (wall
 	if payer != wallet.PayerReceiver {
 		payer = wallet.PayerSender
 	}
-	return wallet.SendRequest{UserID: si.user.ID, To: strings.TrimSpace(vals.Get("to")), Amount: amount,
-		Note: vals.Get("note"), FeePayer: payer, IdempotencyKey: formKey(vals)}, nil
+	req := wallet.SendRequest{UserID: si.user.ID, To: strings.TrimSpace(vals.Get("to")), Amount: amount,
+		Note: vals.Get("note"), FeePayer: payer, IdempotencyKey: formKey(vals)}
+	if c, err := r.Cookie(DeviceCookie); err == nil && len(c.Value) <= maxCookieToken {
+		req.Device = c.Value
+	}
+	return req, nil
 }
 
 // sendQuote checks the form and shows what the send will do: recipient,

@@ -36,6 +36,7 @@ import (
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/fees"
+	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
@@ -115,6 +116,9 @@ type Options struct {
 	// Audit reads the audit log for the login history and the staff
 	// audit page (required with Auth).
 	Audit audit.Reader
+	// Risk is suspicious-activity control: the review queue at
+	// /staff/risk and "not my transaction" on the movement page.
+	Risk *risk.Service
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -138,6 +142,7 @@ type Site struct {
 	wallet       *wallet.Service
 	bank         *wallet.BankDeposits
 	methods      connector.Availability
+	risk         *risk.Service
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -164,6 +169,7 @@ func New(o Options) (*Site, error) {
 		wallet:       o.Wallet,
 		bank:         o.Bank,
 		methods:      connector.DefaultAvailability(),
+		risk:         o.Risk,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -314,6 +320,15 @@ func (s *Site) routes() []route {
 			route{"GET /staff/bank", s.requireUser(s.staffBank)},
 			route{"POST /staff/bank/{id}/assign", s.requireUser(s.staffBankAssign)},
 			route{"POST /staff/bank/{id}/return", s.requireUser(s.staffBankReturn)},
+		)
+	}
+	if s.auth != nil && s.wallet != nil && s.risk != nil {
+		rs = append(rs,
+			route{"POST /wallet/movements/{id}/report", s.requireUser(s.reportMovement)},
+			route{"GET /staff/risk", s.requireUser(s.staffRisk)},
+			route{"POST /staff/risk/{id}/release", s.requireUser(s.staffRiskRelease)},
+			route{"POST /staff/risk/{id}/refuse", s.requireUser(s.staffRiskRefuse)},
+			route{"POST /staff/risk/users/{user}/lift", s.requireUser(s.staffRiskLift)},
 		)
 	}
 	if s.devClock != nil {
