@@ -209,9 +209,11 @@ func (en *env) mailsTo(addr, subject string) int {
 func (en *env) audited(action, targetID string) int {
 	en.t.Helper()
 	var n int
-	if err := en.db.Read().QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = $1 AND target_id = $2`,
+	if err := en.db.Read().QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = $1 AND target_id = $2`,
 		action, targetID).Scan(&n); err != nil {
 		en.t.Fatalf("audit: %v", err)
 	}
 	return n
 }
+
+func itoa(n int64) string { return fmt.Sprint(n) }
