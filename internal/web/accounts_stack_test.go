@@ -19,6 +19,7 @@ import (
 	"github.com/okpay/okpay/internal/jobs"
 	"github.com/okpay/okpay/internal/ledger"
 	okmail "github.com/okpay/okpay/internal/mail"
+	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
 	"github.com/okpay/okpay/internal/wallet"
@@ -35,6 +36,7 @@ type stack struct {
 	mails   *recordingMailer
 	wallet  *wallet.Service
 	bank    *wallet.BankDeposits
+	risk    *risk.Service
 	logs    *lockedBuffer // everything the stack logged
 	log     *slog.Logger
 	site    *web.Site
@@ -184,9 +186,16 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 		t.Fatal(err)
 	}
 	o.Bank = bank
+	rk, err := risk.New(risk.Options{Store: db.Risk(), Wallet: o.Wallet, Rates: adapt.Rates(fx.New(fx.Options{Store: db.FX(), Now: now})),
+		Devices: svc, Notifier: mailer, Now: now, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Wallet.SetScreener(rk)
+	o.Risk = rk
 	o.Now = now
 	site := mustSite(t, o)
-	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h}
+	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, risk: rk, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h}
 }
 
 // mustSignUp creates and verifies nothing: a plain customer account.
@@ -225,6 +234,7 @@ func serveWithMailbox(t *testing.T, o web.Options) (*stack, *httptest.Server) {
 	runner.Register(okmail.SendJob, sender.Handle)
 	st.wallet.Register(runner)
 	st.bank.Register(runner)
+	st.risk.Register(runner)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()
