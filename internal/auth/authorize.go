@@ -24,6 +24,11 @@ const (
 	// see it; supervisors assign it to a wallet or return it.
 	ActionBankView    Action = "bank.unmatched.view"
 	ActionBankResolve Action = "bank.unmatched.resolve"
+	// The support desk: agents work tickets (read any, reply, note,
+	// assign, merge, send a reset link); supervisors also unlock
+	// accounts, record complaint outcomes and manage canned replies.
+	ActionSupportWork      Action = "support.work"
+	ActionSupportSupervise Action = "support.supervise"
 )
 
 // Rule says who may take an action: the owner of the resource (when
@@ -45,6 +50,9 @@ var Policy = map[Action]Rule{
 	ActionRevokeOthers: {MinRole: RoleAdmin},
 	ActionBankView:     {MinRole: RoleAgent},
 	ActionBankResolve:  {MinRole: RoleSupervisor},
+
+	ActionSupportWork:      {MinRole: RoleAgent},
+	ActionSupportSupervise: {MinRole: RoleSupervisor},
 }
 
 // Resource is what an action is on: its owner (0 for none, such as the

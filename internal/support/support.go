@@ -28,6 +28,7 @@ package support
 
 import (
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/okpay/okpay/internal/calendar"
@@ -104,22 +105,29 @@ type Options struct {
 	// Context is asked for the customer's context in the console; nil
 	// shows none. Other packages (kyc, risk) add theirs with Providers.
 	Context ContextProvider
+	// Accounts takes the account actions (unlock, reset link); nil
+	// refuses them.
+	Accounts Accounts
+	// Refs checks complaint transaction references; nil refuses them.
+	Refs RefChecker
 }
 
 // Service is the support desk. It is safe for concurrent use.
 type Service struct {
-	store  Store
-	outbox *mail.Outbox
-	box    *secretbox.Box
-	cal    *calendar.Calendar
-	now    func() time.Time
-	cfg    Config
-	ctxp   ContextProvider
+	store    Store
+	outbox   *mail.Outbox
+	box      *secretbox.Box
+	cal      *calendar.Calendar
+	now      func() time.Time
+	cfg      Config
+	ctxp     ContextProvider
+	accounts Accounts
+	refs     RefChecker
 }
 
 // New returns a Service.
 func New(o Options) *Service {
-	s := &Service{store: o.Store, outbox: o.Outbox, box: o.Box, cal: o.Calendar, now: o.Now, cfg: o.Config.withDefaults(), ctxp: o.Context}
+	s := &Service{store: o.Store, outbox: o.Outbox, box: o.Box, cal: o.Calendar, now: o.Now, cfg: o.Config.withDefaults(), ctxp: o.Context, accounts: o.Accounts, refs: o.Refs}
 	if s.cal == nil {
 		s.cal = calendar.Default()
 	}
@@ -136,3 +144,7 @@ func (s *Service) nowUTC() time.Time { return s.now().UTC() }
 
 // ErrDuplicate: a Message-ID already stored (Store's answer).
 var ErrDuplicate = errors.New("support: duplicate message")
+
+var zeroTime time.Time
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
