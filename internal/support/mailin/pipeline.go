@@ -166,6 +166,12 @@ func (s *Service) process(ctx context.Context, r Raw) (Outcome, error) {
 
 	in := s.inboundMail(r, m)
 	rec, err := s.o.Desk.ReceiveMail(ctx, in)
+	if errors.Is(err, support.ErrInvalid) {
+		// Nothing the desk can file (no usable sender): kept for staff.
+		note := "the desk cannot file it: " + safeNote(err.Error())
+		s.log.Warn("inbound mail kept unparsed for staff", "raw_id", r.ID, "note", note)
+		return Outcome{Status: StatusUnparsed, Note: note, MessageKey: key}, nil
+	}
 	if err != nil {
 		return Outcome{}, fmt.Errorf("mailin: desk: %w", err)
 	}
