@@ -461,4 +461,6 @@ func mustBox(t *testing.T, key []byte) *secretbox.Box {
 	return b
 }
 
-func jobsClaimed() jobs.Claimed { return jobs.Claimed{ID: 1, Job: jobs.Job{Kind: mailin.PurgeJob}, Attempt: 1} }
+func jobsClaimed() jobs.Claimed {
+	return jobs.Claimed{ID: 1, Job: jobs.Job{Kind: mailin.PurgeJob}, Attempt: 1}
+}
