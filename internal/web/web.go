@@ -36,6 +36,7 @@ import (
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/fees"
+	"github.com/okpay/okpay/internal/support"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
@@ -115,6 +116,8 @@ type Options struct {
 	// Audit reads the audit log for the login history and the staff
 	// audit page (required with Auth).
 	Audit audit.Reader
+	// Support is the support desk (/support, /agent); nil leaves it out.
+	Support *support.Service
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -138,6 +141,7 @@ type Site struct {
 	wallet       *wallet.Service
 	bank         *wallet.BankDeposits
 	methods      connector.Availability
+	support      *support.Service
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -164,6 +168,7 @@ func New(o Options) (*Site, error) {
 		wallet:       o.Wallet,
 		bank:         o.Bank,
 		methods:      connector.DefaultAvailability(),
+		support:      o.Support,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -315,6 +320,9 @@ func (s *Site) routes() []route {
 			route{"POST /staff/bank/{id}/assign", s.requireUser(s.staffBankAssign)},
 			route{"POST /staff/bank/{id}/return", s.requireUser(s.staffBankReturn)},
 		)
+	}
+	if s.auth != nil && s.support != nil {
+		rs = append(rs, s.supportRoutes()...)
 	}
 	if s.devClock != nil {
 		rs = append(rs,
