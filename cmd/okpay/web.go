@@ -12,11 +12,11 @@ import (
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/config"
 	"github.com/okpay/okpay/internal/ledger"
-	"github.com/okpay/okpay/internal/secretbox"
-	"github.com/okpay/okpay/internal/support"
 	okmail "github.com/okpay/okpay/internal/mail"
+	"github.com/okpay/okpay/internal/secretbox"
 	"github.com/okpay/okpay/internal/server"
 	"github.com/okpay/okpay/internal/sqlstore"
+	"github.com/okpay/okpay/internal/support"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web"
 )
