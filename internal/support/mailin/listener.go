@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/okpay/okpay/internal/support"
 )
 
 // ListenerOptions configure a Listener.
@@ -119,8 +121,8 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 var (
 	errNoMailbox = func(addr string, l *Listener) *smtp.SMTPError {
 		hint := ""
-		for a := range l.svc.o.Mailboxes {
-			if hint == "" || a < hint {
+		for a, mb := range l.svc.o.Mailboxes {
+			if mb == support.MailboxSupport && (hint == "" || a < hint) {
 				hint = a
 			}
 		}
