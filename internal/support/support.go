@@ -148,3 +148,8 @@ var ErrDuplicate = errors.New("support: duplicate message")
 var zeroTime time.Time
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Outbox and Box return what the service was built with (tests build
+// variants of one service).
+func (s *Service) Outbox() *mail.Outbox { return s.outbox }
+func (s *Service) Box() *secretbox.Box  { return s.box }
