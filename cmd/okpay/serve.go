@@ -90,7 +90,7 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 		ln.Close()
 		return err
 	}
-	waitSMTP, err := startSMTP(ctx, cfg, log, db, runner, mailer) // smtp.go
+	waitSMTP, err := startSMTP(ctx, cfg, log, db, runner, mailer, svc.support) // smtp.go
 	if err != nil {
 		ln.Close()
 		return err

@@ -83,17 +83,19 @@ func newMailin(cfg config.Config, log *slog.Logger, db *sqlstore.DB, ms *mailSet
 }
 
 // startSMTP registers the inbound jobs on runner and starts the SMTP
-// listener; the returned wait blocks until it has stopped after ctx is
-// cancelled. With the mailbox off it does nothing.
-func startSMTP(ctx context.Context, cfg config.Config, log *slog.Logger, db *sqlstore.DB, runner *jobs.Runner, ms *mailSetup) (wait func() error, err error) {
+// listener filing mail with desk (nil: one built by mailinDesk); the
+// returned wait blocks until it has stopped after ctx is cancelled. With
+// the mailbox off it does nothing.
+func startSMTP(ctx context.Context, cfg config.Config, log *slog.Logger, db *sqlstore.DB, runner *jobs.Runner, ms *mailSetup, desk *support.Service) (wait func() error, err error) {
 	none := func() error { return nil }
 	if cfg.Inbound.Addr == "" || cfg.Inbound.Support == "" {
 		log.Info("the support mailbox's SMTP listener is off", "support_address", cfg.Inbound.Support)
 		return none, nil
 	}
-	desk, err := mailinDesk(cfg, db, ms)
-	if err != nil {
-		return nil, err
+	if desk == nil {
+		if desk, err = mailinDesk(cfg, db, ms); err != nil {
+			return nil, err
+		}
 	}
 	svc, err := newMailin(cfg, log, db, ms, desk)
 	if err != nil {
