@@ -45,6 +45,9 @@ type mailSetup struct {
 	// mailbox is the /dev/mailbox handler; nil outside development.
 	mailbox http.Handler
 	dkim    *okmail.DKIM
+	// verp makes the per-message return paths (smtp.go); nil with the
+	// support mailbox off.
+	verp *okmail.VERP
 }
 
 // setupMail builds the outbox, the sender worker and, in development, the
@@ -75,10 +78,15 @@ func (a *app) setupMail(cfg config.Config, db *sqlstore.DB, log *slog.Logger) (*
 	} else {
 		log.Info("no SMTP relay: outgoing mail is kept in the dev mailbox", "path", okmail.DevMailboxPath)
 	}
+	verp, err := mailVERP(cfg)
+	if err != nil {
+		return nil, err
+	}
 	ms := &mailSetup{
 		outbox: outbox,
-		sender: okmail.NewSender(okmail.SenderOptions{Store: db.Mail(), Transport: transport, Now: cfg.Now, Logger: log}),
+		sender: okmail.NewSender(okmail.SenderOptions{Store: db.Mail(), Transport: transport, Now: cfg.Now, Logger: log, VERP: verp}),
 		dkim:   dkim,
+		verp:   verp,
 	}
 	if cfg.Env == config.Development {
 		ms.mailbox = okmail.DevMailbox(db.Mail(), okmail.DevMailboxOptions{Logger: log})
@@ -142,8 +150,8 @@ func (a *app) mailDKIM(cfg config.Config, from okmail.Address, log *slog.Logger)
 func (a *app) mailCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "mail",
-		Usage: "outgoing mail",
-		Commands: []*cli.Command{{
+		Usage: "outgoing and inbound mail",
+		Commands: []*cli.Command{a.mailReprocessCommand(), {
 			Name:  "dkim-record",
 			Usage: "print the DNS TXT record to publish for the DKIM key, as a zone file line",
 			Action: func(ctx context.Context, cmd *cli.Command) error {

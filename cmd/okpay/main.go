@@ -138,6 +138,7 @@ func (a *app) load(cmd *cli.Command) (config.Config, *slog.Logger, error) {
 		DatabaseURL: flag("database-url"),
 		LogLevel:    flag("log-level"),
 		LogFormat:   flag("log-format"),
+		SMTPAddr:    flag("smtp"),
 	})
 	if err != nil {
 		return config.Config{}, nil, err

@@ -22,6 +22,7 @@ func (a *app) serveCommand() *cli.Command {
 		Usage: "run the web UI, API and background work until interrupted",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "http", Usage: "listen `ADDR` host:port; port 0 picks a free one (env OKPAY_HTTP_ADDR, default 127.0.0.1:8080)"},
+			&cli.StringFlag{Name: "smtp", Usage: "support mailbox SMTP `ADDR` host:port, or off (env OKPAY_SMTP_ADDR, default 127.0.0.1:2525)"},
 		},
 		Action: a.serve,
 	}
@@ -85,8 +86,14 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	svc.wallet.Register(runner)
 	svc.bank.Register(runner)
 	svc.risk.Register(runner)
+	svc.support.Register(runner)
 	// Web pages, the /v1 API and the SMTP listener mount here.
 	if err := mountWeb(srv, cfg, log, devClock, db, svc); err != nil {
+		ln.Close()
+		return err
+	}
+	waitSMTP, err := startSMTP(ctx, cfg, log, db, runner, mailer, svc.support) // smtp.go
+	if err != nil {
 		ln.Close()
 		return err
 	}
@@ -101,6 +108,9 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	// this line.
 	log.Info("listening", "addr", ln.Addr().String())
 	err = srv.Serve(ctx, ln)
+	if serr := waitSMTP(); serr != nil {
+		log.Error("the SMTP listener stopped with an error", "err", serr)
+	}
 	if werr := <-workers; werr != nil {
 		log.Error("background jobs stopped with an error", "err", werr)
 	}

@@ -14,8 +14,10 @@ import (
 	"github.com/okpay/okpay/internal/ledger"
 	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/risk"
+	"github.com/okpay/okpay/internal/secretbox"
 	"github.com/okpay/okpay/internal/server"
 	"github.com/okpay/okpay/internal/sqlstore"
+	"github.com/okpay/okpay/internal/support"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web"
 )
@@ -49,6 +51,7 @@ type services struct {
 	wallet   *wallet.Service
 	bank     *wallet.BankDeposits
 	risk     *risk.Service
+	support  *support.Service // register its SLA job: support.Register(runner)
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -88,7 +91,35 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err != nil {
 		return services{}, err
 	}
-	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk}, nil
+	desk, err := newSupport(cfg, db, outbox, accounts, second, w)
+	if err != nil {
+		return services{}, err
+	}
+	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk}, nil
+}
+
+// newSupport builds the support desk with the customer context (accounts,
+// two-factor, wallet), the account actions and complaint references.
+// Verification level and risk holds join support.Providers when those
+// packages exist.
+func newSupport(cfg config.Config, db *sqlstore.DB, outbox *okmail.Outbox, a *auth.Service, second *twofactor.Service, w *wallet.Service) (*support.Service, error) {
+	box, err := secretbox.New(cfg.MasterKey, "support.attachment")
+	if err != nil {
+		return nil, err
+	}
+	sc := support.Config{BaseURL: cfg.BaseURL}
+	if cfg.Inbound.Support != "" {
+		sc.SupportAddress = okmail.Address{Name: "OKPay 客服", Address: cfg.Inbound.Support}
+	}
+	if cfg.Inbound.Complaints != "" {
+		sc.ComplaintsAddress = okmail.Address{Name: "OKPay 投诉", Address: cfg.Inbound.Complaints}
+	}
+	return support.New(support.Options{
+		Store: db.Support(), Outbox: outbox, Box: box, Calendar: cfg.Calendar, Now: cfg.Now, Config: sc,
+		Context:  support.Providers{web.SupportContext{Auth: a, TwoFactor: second, Wallet: w}},
+		Accounts: web.SupportAccounts{Auth: a},
+		Refs:     web.SupportRefs(w),
+	}), nil
 }
 
 // mountWeb mounts the web pages on srv: the home page, the language
@@ -106,6 +137,7 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Wallet:      svc.wallet,
 		Bank:        svc.bank,
 		Risk:        svc.risk,
+		Support:     svc.support,
 	}
 	if dev != nil {
 		o.DevClock = dev

@@ -29,6 +29,11 @@ const (
 	// freeze.
 	ActionRiskView   Action = "risk.view"
 	ActionRiskDecide Action = "risk.decide"
+	// The support desk: agents work tickets (read any, reply, note,
+	// assign, merge, send a reset link); supervisors also unlock
+	// accounts, record complaint outcomes and manage canned replies.
+	ActionSupportWork      Action = "support.work"
+	ActionSupportSupervise Action = "support.supervise"
 )
 
 // Rule says who may take an action: the owner of the resource (when
@@ -52,6 +57,9 @@ var Policy = map[Action]Rule{
 	ActionBankResolve:  {MinRole: RoleSupervisor},
 	ActionRiskView:     {MinRole: RoleAgent},
 	ActionRiskDecide:   {MinRole: RoleSupervisor},
+
+	ActionSupportWork:      {MinRole: RoleAgent},
+	ActionSupportSupervise: {MinRole: RoleSupervisor},
 }
 
 // Resource is what an action is on: its owner (0 for none, such as the

@@ -92,6 +92,8 @@ type Config struct {
 	// the built-in one for China unless OKPAY_CALENDAR_FILE names a JSON
 	// file in calendar.Spec's layout.
 	Calendar *calendar.Calendar
+	// Inbound is the support mailbox's SMTP listener (smtp.go).
+	Inbound Inbound
 }
 
 // Flags are values given on the command line; nil means "not given", so an
@@ -102,6 +104,7 @@ type Flags struct {
 	DatabaseURL *string
 	LogLevel    *string
 	LogFormat   *string
+	SMTPAddr    *string
 }
 
 // Default returns the built-in defaults.
@@ -210,6 +213,8 @@ func Load(getenv func(string) string, f Flags) (Config, error) {
 	} else if c.Env == Development {
 		c.BaseURL = "http://" + c.HTTPAddr
 	}
+
+	loadInbound(&c, getenv, f.SMTPAddr, bad)
 
 	cal, err := calendar.Load(strings.TrimSpace(getenv(EnvCalendar)))
 	if err != nil {

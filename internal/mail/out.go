@@ -17,6 +17,11 @@ import (
 	"github.com/emersion/go-message"
 )
 
+// LoopHeader is the loop marker on every message the outbox composes; its
+// value is the Message-ID domain. The inbound listener drops mail that
+// carries it with that value.
+const LoopHeader = "X-OKPay-Loop"
+
 // Options configure an Outbox.
 type Options struct {
 	// From is the default sender, such as OKPay <no-reply@okpay.example>.
@@ -75,6 +80,10 @@ func NewOutbox(o Options) (*Outbox, error) {
 // From is the default sender.
 func (ob *Outbox) From() Address { return ob.from }
 
+// Domain is the right-hand side of the outbox's Message-IDs and the value
+// of its loop marker.
+func (ob *Outbox) Domain() string { return ob.domain }
+
 // Compose builds m into the message the outbox stores: a
 // multipart/alternative (text and HTML) MIME message with Message-ID, Date
 // and Auto-Submitted headers, DKIM-signed when the outbox has a key.
@@ -130,6 +139,9 @@ func (ob *Outbox) Compose(m Message) (Stored, error) {
 			[2]string{"X-Auto-Response-Suppress", "All"},
 		)
 	}
+	// Every message carries the loop marker: mail coming back with it
+	// (an auto-forward to a support address) is dropped, not answered.
+	fields = append(fields, [2]string{LoopHeader, ob.domain})
 	fields = append(fields, [2]string{"MIME-Version", "1.0"})
 	if m.Language != "" {
 		fields = append(fields, [2]string{"Content-Language", m.Language})
@@ -146,7 +158,7 @@ func (ob *Outbox) Compose(m Message) (Stored, error) {
 	var h message.Header
 	for i := len(fields) - 1; i >= 0; i-- {
 		switch k, v := fields[i][0], fields[i][1]; k {
-		case "Message-ID", "MIME-Version":
+		case "Message-ID", "MIME-Version", LoopHeader:
 			// Add would respell them Message-Id and Mime-Version.
 			h.AddRaw([]byte(k + ": " + v + "\r\n"))
 		default:

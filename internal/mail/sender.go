@@ -28,6 +28,9 @@ type SenderOptions struct {
 	Now func() time.Time
 	// Logger receives deliveries and failures; slog.Default when nil.
 	Logger *slog.Logger
+	// VERP, when set, gives every message its own envelope sender
+	// (return path), so that its bounce finds it.
+	VERP *VERP
 }
 
 // Sender is the mail.send worker.
@@ -36,11 +39,12 @@ type Sender struct {
 	transport Transport
 	now       func() time.Time
 	log       *slog.Logger
+	verp      *VERP
 }
 
 // NewSender returns the worker; register its Handle for SendJob.
 func NewSender(o SenderOptions) *Sender {
-	s := &Sender{store: o.Store, transport: o.Transport, now: o.Now, log: o.Logger}
+	s := &Sender{store: o.Store, transport: o.Transport, now: o.Now, log: o.Logger, verp: o.VERP}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -85,7 +89,11 @@ func (s *Sender) Handle(ctx context.Context, c jobs.Claimed) error {
 		return nil
 	}
 
-	sendErr := s.transport.Send(ctx, m.From, m.To, m.Raw)
+	from := m.From
+	if s.verp != nil {
+		from = s.verp.Address(m.ID)
+	}
+	sendErr := s.transport.Send(ctx, from, m.To, m.Raw)
 	if sendErr == nil {
 		err := s.store.RecordAttempt(rctx, m.ID, Attempt{Status: StatusSent, At: s.now()})
 		if err != nil && !errors.Is(err, ErrNotQueued) {

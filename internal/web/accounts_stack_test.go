@@ -22,6 +22,7 @@ import (
 	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
+	"github.com/okpay/okpay/internal/support"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/wallet/adapt"
 	"github.com/okpay/okpay/internal/web"
@@ -42,6 +43,7 @@ type stack struct {
 	site    *web.Site
 	handler http.Handler
 	hasher  *countingHasher
+	support *support.Service
 }
 
 // testRates are exchange rates for the stack (per 1 EUR).
@@ -194,8 +196,9 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 	o.Wallet.SetScreener(rk)
 	o.Risk = rk
 	o.Now = now
+	o.Support = newTestSupport(t, db, outbox, now, baseURL, svc, second, o.Wallet)
 	site := mustSite(t, o)
-	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, risk: rk, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h}
+	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, risk: rk, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h, support: o.Support}
 }
 
 // mustSignUp creates and verifies nothing: a plain customer account.

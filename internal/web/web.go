@@ -37,6 +37,7 @@ import (
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/fees"
 	"github.com/okpay/okpay/internal/risk"
+	"github.com/okpay/okpay/internal/support"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
@@ -119,6 +120,8 @@ type Options struct {
 	// Risk is suspicious-activity control: the review queue at
 	// /staff/risk and "not my transaction" on the movement page.
 	Risk *risk.Service
+	// Support is the support desk (/support, /agent); nil leaves it out.
+	Support *support.Service
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -143,6 +146,7 @@ type Site struct {
 	bank         *wallet.BankDeposits
 	methods      connector.Availability
 	risk         *risk.Service
+	support      *support.Service
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -170,6 +174,7 @@ func New(o Options) (*Site, error) {
 		bank:         o.Bank,
 		methods:      connector.DefaultAvailability(),
 		risk:         o.Risk,
+		support:      o.Support,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -330,6 +335,9 @@ func (s *Site) routes() []route {
 			route{"POST /staff/risk/{id}/refuse", s.requireUser(s.staffRiskRefuse)},
 			route{"POST /staff/risk/users/{user}/lift", s.requireUser(s.staffRiskLift)},
 		)
+	}
+	if s.auth != nil && s.support != nil {
+		rs = append(rs, s.supportRoutes()...)
 	}
 	if s.devClock != nil {
 		rs = append(rs,
