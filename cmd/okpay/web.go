@@ -91,7 +91,7 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err != nil {
 		return services{}, err
 	}
-	desk, err := newSupport(cfg, db, outbox, accounts, second, w)
+	desk, err := newSupport(cfg, db, outbox, accounts, second, w, rk)
 	if err != nil {
 		return services{}, err
 	}
@@ -99,10 +99,9 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 }
 
 // newSupport builds the support desk with the customer context (accounts,
-// two-factor, wallet), the account actions and complaint references.
-// Verification level and risk holds join support.Providers when those
-// packages exist.
-func newSupport(cfg config.Config, db *sqlstore.DB, outbox *okmail.Outbox, a *auth.Service, second *twofactor.Service, w *wallet.Service) (*support.Service, error) {
+// two-factor, wallet, open risk cases), the account actions and complaint
+// references.
+func newSupport(cfg config.Config, db *sqlstore.DB, outbox *okmail.Outbox, a *auth.Service, second *twofactor.Service, w *wallet.Service, rk *risk.Service) (*support.Service, error) {
 	box, err := secretbox.New(cfg.MasterKey, "support.attachment")
 	if err != nil {
 		return nil, err
@@ -116,7 +115,7 @@ func newSupport(cfg config.Config, db *sqlstore.DB, outbox *okmail.Outbox, a *au
 	}
 	return support.New(support.Options{
 		Store: db.Support(), Outbox: outbox, Box: box, Calendar: cfg.Calendar, Now: cfg.Now, Config: sc,
-		Context:  support.Providers{web.SupportContext{Auth: a, TwoFactor: second, Wallet: w}},
+		Context:  support.Providers{web.SupportContext{Auth: a, TwoFactor: second, Wallet: w, Risk: rk}},
 		Accounts: web.SupportAccounts{Auth: a},
 		Refs:     web.SupportRefs(w),
 	}), nil

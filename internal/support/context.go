@@ -25,8 +25,19 @@ type CustomerContext struct {
 	// provider answered, so the console can tell "none" from "unknown".
 	Verification         string
 	VerificationProvided bool
-	RiskHolds            []string
+	Risk                 []RiskCase
 	RiskProvided         bool
+}
+
+// RiskCase is one open risk matter: a freeze of outgoing payments, a
+// payment held for review, or a "not my transaction" report.
+type RiskCase struct {
+	Kind      string   // "freeze", "hold" or "report"
+	Reference string   // the movement, when there is one
+	Amount    string   // formatted with currency, when there is one
+	Reasons   []string // the rule codes that held it (holds)
+	Detail    string   // the customer's words (reports)
+	At        time.Time
 }
 
 // TxnSummary is one movement as the console lists it.

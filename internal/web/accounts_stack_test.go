@@ -196,7 +196,7 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 	o.Wallet.SetScreener(rk)
 	o.Risk = rk
 	o.Now = now
-	o.Support = newTestSupport(t, db, outbox, now, baseURL, svc, second, o.Wallet)
+	o.Support = newTestSupport(t, db, outbox, now, baseURL, svc, second, o.Wallet, rk)
 	site := mustSite(t, o)
 	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, risk: rk, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h, support: o.Support}
 }

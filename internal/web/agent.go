@@ -161,6 +161,9 @@ func (s *Site) renderAgentTicket(w http.ResponseWriter, r *http.Request, si *sig
 		s.ServerError(w, r, err)
 		return
 	}
+	for i, rc := range d.Context.Risk {
+		d.Context.Risk[i].Reasons = riskReasons(s.Locale(r), rc.Reasons)
+	}
 	if d.Canned, err = s.support.CannedReplies(r.Context(), a); err != nil {
 		s.ServerError(w, r, err)
 		return

@@ -12,6 +12,7 @@ import (
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/money"
+	"github.com/okpay/okpay/internal/support"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web"
 )
@@ -102,6 +103,18 @@ func TestRiskHoldAndReportPages(t *testing.T) {
 	}
 	if q := bodyOf(t, do(t, st.handler, request{target: "/staff/risk", cookies: []*http.Cookie{agent}})); !strings.Contains(q, "I did not do this") {
 		t.Errorf("staff do not see the report:\n%s", q)
+	}
+	// The agent answering the customer's ticket sees the freeze and the
+	// report beside it.
+	opened, err := st.support.Open(ctx, support.NewTicket{UserID: a.ID, Category: support.CatAccount, Subject: "Someone paid from my wallet", Body: "Please help", IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	console := bodyOf(t, do(t, st.handler, request{target: "/agent/tickets/" + itoa(opened.Ticket.Number), cookies: []*http.Cookie{agent}}))
+	for _, want := range []string{"Outgoing payments frozen since", "Reported as not theirs", "I did not do this", "/staff/risk"} {
+		if !strings.Contains(console, want) {
+			t.Errorf("the console's customer context lacks %q", want)
+		}
 	}
 	if r := post(t, st.handler, "/staff/risk/users/"+itoa(a.ID)+"/lift", url.Values{}, "192.0.2.1:1000", agent); r.StatusCode != http.StatusForbidden {
 		t.Errorf("an agent lifting = %d, want 403", r.StatusCode)

@@ -6,6 +6,7 @@ import (
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/money"
+	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/support"
 	"github.com/okpay/okpay/internal/wallet"
 )
@@ -18,6 +19,7 @@ type SupportContext struct {
 	Auth      *auth.Service
 	TwoFactor *twofactor.Service
 	Wallet    *wallet.Service
+	Risk      *risk.Service
 }
 
 // FillContext implements support.ContextProvider.
@@ -55,6 +57,23 @@ func (p SupportContext) FillContext(ctx context.Context, userID int64, c *suppor
 		}
 		for _, m := range pg.Movements {
 			c.Failed = append(c.Failed, summary(m))
+		}
+	}
+	if p.Risk != nil {
+		open, err := p.Risk.OpenCases(ctx, userID)
+		if err != nil {
+			return err
+		}
+		c.RiskProvided = true
+		for _, f := range open.Freezes {
+			c.Risk = append(c.Risk, support.RiskCase{Kind: "freeze", At: f.Since})
+		}
+		for _, k := range append(open.Holds, open.Reports...) {
+			rc := support.RiskCase{Kind: string(k.Kind), Reference: k.MovementID, At: k.CreatedAt, Reasons: k.Reasons, Detail: k.Words}
+			if k.Amount.Minor != 0 {
+				rc.Amount = money.Format(k.Amount, "en")
+			}
+			c.Risk = append(c.Risk, rc)
 		}
 	}
 	return nil

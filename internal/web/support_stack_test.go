@@ -7,6 +7,7 @@ import (
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	okmail "github.com/okpay/okpay/internal/mail"
+	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/secretbox"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/support"
@@ -15,7 +16,7 @@ import (
 )
 
 // newTestSupport is the support desk as okpay serve builds it.
-func newTestSupport(t *testing.T, db *sqlstore.DB, outbox *okmail.Outbox, now func() time.Time, baseURL string, a *auth.Service, second *twofactor.Service, w *wallet.Service) *support.Service {
+func newTestSupport(t *testing.T, db *sqlstore.DB, outbox *okmail.Outbox, now func() time.Time, baseURL string, a *auth.Service, second *twofactor.Service, w *wallet.Service, rk *risk.Service) *support.Service {
 	t.Helper()
 	box, err := secretbox.New(testMasterKey, "support.attachment")
 	if err != nil {
@@ -23,7 +24,7 @@ func newTestSupport(t *testing.T, db *sqlstore.DB, outbox *okmail.Outbox, now fu
 	}
 	return support.New(support.Options{Store: db.Support(), Outbox: outbox, Box: box, Now: now,
 		Config:   support.Config{BaseURL: baseURL},
-		Context:  support.Providers{web.SupportContext{Auth: a, TwoFactor: second, Wallet: w}},
+		Context:  support.Providers{web.SupportContext{Auth: a, TwoFactor: second, Wallet: w, Risk: rk}},
 		Accounts: web.SupportAccounts{Auth: a},
 		Refs:     web.SupportRefs(w),
 	})
