@@ -24,6 +24,13 @@ const (
 	// see it; supervisors assign it to a wallet or return it.
 	ActionBankView    Action = "bank.unmatched.view"
 	ActionBankResolve Action = "bank.unmatched.resolve"
+	// Identity documents: agents and up review them (read, approve,
+	// reject); every decision is audited.
+	ActionKYCReview Action = "kyc.review"
+	// Manual ledger corrections, four-eyes: a supervisor proposes, a
+	// different supervisor (or admin) approves.
+	ActionCorrectionPropose Action = "correction.propose"
+	ActionCorrectionApprove Action = "correction.approve"
 )
 
 // Rule says who may take an action: the owner of the resource (when
@@ -45,6 +52,10 @@ var Policy = map[Action]Rule{
 	ActionRevokeOthers: {MinRole: RoleAdmin},
 	ActionBankView:     {MinRole: RoleAgent},
 	ActionBankResolve:  {MinRole: RoleSupervisor},
+
+	ActionKYCReview:         {MinRole: RoleAgent},
+	ActionCorrectionPropose: {MinRole: RoleSupervisor},
+	ActionCorrectionApprove: {MinRole: RoleSupervisor},
 }
 
 // Resource is what an action is on: its owner (0 for none, such as the

@@ -359,6 +359,9 @@ func (s *Service) settle(ctx context.Context, m Movement) (Movement, error) {
 	if refusal == ledger.OK {
 		return s.complete(ctx, m, res[0].Timestamp.UTC())
 	}
+	if code, ok := s.limitRefusal(m, res); ok {
+		return s.fail(ctx, m, code)
+	}
 	code := CodeProcessingError
 	if refusal == ledger.InsufficientFunds {
 		code = CodeInsufficientFunds

@@ -348,6 +348,9 @@ func (s *Service) QuoteSend(ctx context.Context, r SendRequest) (SendQuote, erro
 	if err != nil {
 		return SendQuote{}, err
 	}
+	if _, err := s.withLimits(ctx, ledger.NewID(), nil, sendMoves(p)...); err != nil {
+		return SendQuote{}, err
+	}
 	on := false
 	if p.large {
 		if on, err = s.stepUp.Enabled(ctx, r.UserID); err != nil {
@@ -410,6 +413,9 @@ func (s *Service) send(ctx context.Context, r SendRequest, req *Request) (Moveme
 	if err != nil {
 		return Movement{}, err
 	}
+	if _, err := s.withLimits(ctx, ledger.NewID(), nil, sendMoves(p)...); err != nil {
+		return Movement{}, err
+	}
 	if err := s.checkStepUp(ctx, r.UserID, p, r.StepUpToken); err != nil {
 		// A concurrent double submit may have spent the token on the
 		// first copy: answer with its movement.
@@ -451,6 +457,9 @@ func (s *Service) send(ctx context.Context, r SendRequest, req *Request) (Moveme
 			ID: ledger.DeriveID(parent, "fee"), DebitAccountID: payerAccount, CreditAccountID: revenue,
 			Amount: p.fee.Minor, Currency: cur, Code: TransferFee, Metadata: m.ID,
 		})
+	}
+	if m.Plan, err = s.withLimits(ctx, parent, m.Plan, sendMoves(p)...); err != nil {
+		return Movement{}, err
 	}
 	var claim func(Tx) error
 	if req != nil {
