@@ -30,10 +30,11 @@ const (
 )
 
 // Types lists every movement type.
-var Types = []Type{TypeDeposit, TypeSend, TypeReceive, TypeRequestPayment, TypeFee}
+var Types = []Type{TypeDeposit, TypeSend, TypeReceive, TypeRequestPayment, TypeFee,
+	TypeCorrectionCredit, TypeCorrectionDebit}
 
 // Inflow reports whether a movement of type t adds its Amount to the wallet.
-func (t Type) Inflow() bool { return t == TypeDeposit || t == TypeReceive }
+func (t Type) Inflow() bool { return t == TypeDeposit || t == TypeReceive || t == TypeCorrectionCredit }
 
 // Status is where a movement is.
 type Status string
