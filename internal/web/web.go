@@ -36,6 +36,7 @@ import (
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/fees"
+	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
@@ -115,6 +116,11 @@ type Options struct {
 	// Audit reads the audit log for the login history and the staff
 	// audit page (required with Auth).
 	Audit audit.Reader
+	// KYC is verification: the limits page, document upload and the
+	// staff review queue (with Auth).
+	KYC *kyc.Service
+	// Corrections are the staff's four-eyes ledger corrections.
+	Corrections *wallet.Corrections
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -138,6 +144,8 @@ type Site struct {
 	wallet       *wallet.Service
 	bank         *wallet.BankDeposits
 	methods      connector.Availability
+	kyc          *kyc.Service
+	corrections  *wallet.Corrections
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -164,6 +172,8 @@ func New(o Options) (*Site, error) {
 		wallet:       o.Wallet,
 		bank:         o.Bank,
 		methods:      connector.DefaultAvailability(),
+		kyc:          o.KYC,
+		corrections:  o.Corrections,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -314,6 +324,23 @@ func (s *Site) routes() []route {
 			route{"GET /staff/bank", s.requireUser(s.staffBank)},
 			route{"POST /staff/bank/{id}/assign", s.requireUser(s.staffBankAssign)},
 			route{"POST /staff/bank/{id}/return", s.requireUser(s.staffBankReturn)},
+		)
+	}
+	if s.auth != nil && s.kyc != nil {
+		rs = append(rs,
+			route{"GET /account/limits", s.requireUser(s.limitsPage)},
+			route{"POST /account/limits/documents", s.requireUser(s.uploadDocument)},
+			route{"GET /account/documents/{id}", s.requireUser(s.downloadDocument)},
+			route{"GET /staff/kyc", s.requireUser(s.staffKYC)},
+			route{"POST /staff/kyc/{id}", s.requireUser(s.staffKYCDecide)},
+		)
+	}
+	if s.auth != nil && s.corrections != nil {
+		rs = append(rs,
+			route{"GET /staff/corrections", s.requireUser(s.staffCorrections)},
+			route{"POST /staff/corrections", s.requireUser(s.staffCorrectionPropose)},
+			route{"POST /staff/corrections/{id}/approve", s.requireUser(s.staffCorrectionApprove)},
+			route{"POST /staff/corrections/{id}/reject", s.requireUser(s.staffCorrectionReject)},
 		)
 	}
 	if s.devClock != nil {
