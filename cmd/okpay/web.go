@@ -11,6 +11,7 @@ import (
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/config"
+	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/ledger"
 	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/server"
@@ -47,6 +48,8 @@ type services struct {
 	second   *twofactor.Service
 	wallet   *wallet.Service
 	bank     *wallet.BankDeposits
+	kyc      *kyc.Service
+	fixes    *wallet.Corrections
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -69,7 +72,13 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 		SecondFactor: second.AuthHook(db.TwoFactorTx),
 		Now:          cfg.Now,
 	})
-	w, err := newWallet(ctx, cfg, log, db, l, second)
+	// Limits (ACC-7) count against the platform's calendar months.
+	verify, err := kyc.New(kyc.Options{Store: db.KYC(), Ledger: l, Location: cfg.Calendar.Location(),
+		MasterKey: cfg.MasterKey, Now: cfg.Now, Logger: log})
+	if err != nil {
+		return services{}, err
+	}
+	w, err := newWallet(ctx, cfg, log, db, l, second, verify)
 	if err != nil {
 		return services{}, err
 	}
@@ -82,7 +91,11 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err != nil {
 		return services{}, err
 	}
-	return services{accounts: accounts, second: second, wallet: w, bank: bank}, nil
+	fixes, err := wallet.NewCorrections(w, db.Wallet())
+	if err != nil {
+		return services{}, err
+	}
+	return services{accounts: accounts, second: second, wallet: w, bank: bank, kyc: verify, fixes: fixes}, nil
 }
 
 // mountWeb mounts the web pages on srv: the home page, the language
@@ -99,6 +112,8 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Audit:       db.Audit(),
 		Wallet:      svc.wallet,
 		Bank:        svc.bank,
+		KYC:         svc.kyc,
+		Corrections: svc.fixes,
 	}
 	if dev != nil {
 		o.DevClock = dev
