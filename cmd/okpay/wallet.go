@@ -28,7 +28,7 @@ var devRates []byte
 // schedule, exchange rates from the database, and the connectors'
 // sandboxes as deposit rails (a card network and an external e-wallet
 // cannot exist here; see internal/connector).
-func newWallet(ctx context.Context, cfg config.Config, log *slog.Logger, db *sqlstore.DB, l *ledger.Ledger, stepUp wallet.StepUp) (*wallet.Service, error) {
+func newWallet(ctx context.Context, cfg config.Config, log *slog.Logger, db *sqlstore.DB, l *ledger.Ledger, stepUp wallet.StepUp, limiter wallet.Limiter) (*wallet.Service, error) {
 	sandbox := connector.SandboxConfig{Now: cfg.Now}
 	rates := fx.New(fx.Options{Store: db.FX(), Now: cfg.Now})
 	if cfg.Env == config.Development {
@@ -43,6 +43,7 @@ func newWallet(ctx context.Context, cfg config.Config, log *slog.Logger, db *sql
 		Rates:     adapt.Rates(rates),
 		Directory: db.WalletDirectory(),
 		StepUp:    stepUp,
+		Limiter:   limiter,
 		Rails: map[wallet.Method]wallet.Rail{
 			wallet.MethodCard:    adapt.Rail(connector.NewCardSandbox(sandbox)),
 			wallet.MethodEWallet: adapt.Rail(connector.NewEWalletSandbox(sandbox)),

@@ -11,6 +11,7 @@ import (
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/config"
+	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/ledger"
 	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/risk"
@@ -52,6 +53,8 @@ type services struct {
 	bank     *wallet.BankDeposits
 	risk     *risk.Service
 	support  *support.Service // register its SLA job: support.Register(runner)
+	kyc      *kyc.Service
+	fixes    *wallet.Corrections
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -74,7 +77,13 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 		SecondFactor: second.AuthHook(db.TwoFactorTx),
 		Now:          cfg.Now,
 	})
-	w, err := newWallet(ctx, cfg, log, db, l, second)
+	// Limits (ACC-7) count against the platform's calendar months.
+	verify, err := kyc.New(kyc.Options{Store: db.KYC(), Ledger: l, Location: cfg.Calendar.Location(),
+		MasterKey: cfg.MasterKey, Now: cfg.Now, Logger: log})
+	if err != nil {
+		return services{}, err
+	}
+	w, err := newWallet(ctx, cfg, log, db, l, second, verify)
 	if err != nil {
 		return services{}, err
 	}
@@ -91,17 +100,21 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err != nil {
 		return services{}, err
 	}
-	desk, err := newSupport(cfg, db, outbox, accounts, second, w, rk)
+	desk, err := newSupport(cfg, db, outbox, accounts, second, w, rk, verify)
 	if err != nil {
 		return services{}, err
 	}
-	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk}, nil
+	fixes, err := wallet.NewCorrections(w, db.Wallet())
+	if err != nil {
+		return services{}, err
+	}
+	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk, kyc: verify, fixes: fixes}, nil
 }
 
 // newSupport builds the support desk with the customer context (accounts,
-// two-factor, wallet, open risk cases), the account actions and complaint
+// two-factor, wallet, verification level, open risk cases), the account actions and complaint
 // references.
-func newSupport(cfg config.Config, db *sqlstore.DB, outbox *okmail.Outbox, a *auth.Service, second *twofactor.Service, w *wallet.Service, rk *risk.Service) (*support.Service, error) {
+func newSupport(cfg config.Config, db *sqlstore.DB, outbox *okmail.Outbox, a *auth.Service, second *twofactor.Service, w *wallet.Service, rk *risk.Service, verify *kyc.Service) (*support.Service, error) {
 	box, err := secretbox.New(cfg.MasterKey, "support.attachment")
 	if err != nil {
 		return nil, err
@@ -115,7 +128,7 @@ func newSupport(cfg config.Config, db *sqlstore.DB, outbox *okmail.Outbox, a *au
 	}
 	return support.New(support.Options{
 		Store: db.Support(), Outbox: outbox, Box: box, Calendar: cfg.Calendar, Now: cfg.Now, Config: sc,
-		Context:  support.Providers{web.SupportContext{Auth: a, TwoFactor: second, Wallet: w, Risk: rk}},
+		Context:  support.Providers{web.SupportContext{Auth: a, TwoFactor: second, Wallet: w, Risk: rk, KYC: verify}},
 		Accounts: web.SupportAccounts{Auth: a},
 		Refs:     web.SupportRefs(w),
 	}), nil
@@ -137,6 +150,8 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Bank:        svc.bank,
 		Risk:        svc.risk,
 		Support:     svc.support,
+		KYC:         svc.kyc,
+		Corrections: svc.fixes,
 	}
 	if dev != nil {
 		o.DevClock = dev

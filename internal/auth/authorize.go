@@ -34,6 +34,13 @@ const (
 	// accounts, record complaint outcomes and manage canned replies.
 	ActionSupportWork      Action = "support.work"
 	ActionSupportSupervise Action = "support.supervise"
+	// Identity documents: agents and up review them (read, approve,
+	// reject); every decision is audited.
+	ActionKYCReview Action = "kyc.review"
+	// Manual ledger corrections, four-eyes: a supervisor proposes, a
+	// different supervisor (or admin) approves.
+	ActionCorrectionPropose Action = "correction.propose"
+	ActionCorrectionApprove Action = "correction.approve"
 )
 
 // Rule says who may take an action: the owner of the resource (when
@@ -60,6 +67,10 @@ var Policy = map[Action]Rule{
 
 	ActionSupportWork:      {MinRole: RoleAgent},
 	ActionSupportSupervise: {MinRole: RoleSupervisor},
+
+	ActionKYCReview:         {MinRole: RoleAgent},
+	ActionCorrectionPropose: {MinRole: RoleSupervisor},
+	ActionCorrectionApprove: {MinRole: RoleSupervisor},
 }
 
 // Resource is what an action is on: its owner (0 for none, such as the

@@ -239,6 +239,9 @@ func (s *Service) Deposit(ctx context.Context, r DepositRequest) (Movement, erro
 			Amount: q.Fee.Minor, Currency: cur, Code: TransferFee, Metadata: m.ID,
 		})
 	}
+	if m.Plan, err = s.withLimits(ctx, parent, m.Plan, LimitMove{Kind: LimitReceive, UserID: w.UserID, Amount: q.Credited}); err != nil {
+		return Movement{}, err
+	}
 	m, created, err := s.insert(ctx, m, nil)
 	if err != nil {
 		return Movement{}, err

@@ -172,7 +172,7 @@ func (en *env) movementNet(walletID, cur string, before time.Time) int64 {
 			en.t.Fatalf("movement net: %v", err)
 		}
 		switch wallet.Type(typ) {
-		case wallet.TypeDeposit, wallet.TypeReceive:
+		case wallet.TypeDeposit, wallet.TypeReceive, wallet.TypeCorrectionCredit:
 			net += amount - fee
 		default:
 			net -= amount + fee

@@ -30,10 +30,11 @@ const (
 )
 
 // Types lists every movement type.
-var Types = []Type{TypeDeposit, TypeSend, TypeReceive, TypeRequestPayment, TypeFee}
+var Types = []Type{TypeDeposit, TypeSend, TypeReceive, TypeRequestPayment, TypeFee,
+	TypeCorrectionCredit, TypeCorrectionDebit}
 
 // Inflow reports whether a movement of type t adds its Amount to the wallet.
-func (t Type) Inflow() bool { return t == TypeDeposit || t == TypeReceive }
+func (t Type) Inflow() bool { return t == TypeDeposit || t == TypeReceive || t == TypeCorrectionCredit }
 
 // Status is where a movement is.
 type Status string
@@ -361,6 +362,9 @@ func (s *Service) settle(ctx context.Context, m Movement) (Movement, error) {
 	}
 	if refusal == ledger.OK {
 		return s.complete(ctx, m, res[0].Timestamp.UTC())
+	}
+	if code, ok := s.limitRefusal(m, res); ok {
+		return s.fail(ctx, m, code)
 	}
 	code := CodeProcessingError
 	if refusal == ledger.InsufficientFunds {

@@ -354,6 +354,9 @@ func (s *Service) QuoteSend(ctx context.Context, r SendRequest) (SendQuote, erro
 	if _, err := s.Screen(ctx, p.outgoing(r)); err != nil {
 		return SendQuote{}, err
 	}
+	if _, err := s.withLimits(ctx, ledger.NewID(), nil, sendMoves(p)...); err != nil {
+		return SendQuote{}, err
+	}
 	on := false
 	if p.large {
 		if on, err = s.stepUp.Enabled(ctx, r.UserID); err != nil {
@@ -416,6 +419,9 @@ func (s *Service) send(ctx context.Context, r SendRequest, req *Request) (Moveme
 	if err != nil {
 		return Movement{}, err
 	}
+	if _, err := s.withLimits(ctx, ledger.NewID(), nil, sendMoves(p)...); err != nil {
+		return Movement{}, err
+	}
 	if err := s.checkStepUp(ctx, r.UserID, p, r.StepUpToken); err != nil {
 		// A concurrent double submit may have spent the token on the
 		// first copy: answer with its movement.
@@ -464,7 +470,12 @@ func (s *Service) send(ctx context.Context, r SendRequest, req *Request) (Moveme
 			Amount: p.fee.Minor, Currency: cur, Code: TransferFee, Metadata: m.ID,
 		})
 	}
+	if m.Plan, err = s.withLimits(ctx, parent, m.Plan, sendMoves(p)...); err != nil {
+		return Movement{}, err
+	}
 	if verdict.Hold {
+		// The limit transfers are held with the payment: a refusal gives
+		// the month's allowance back.
 		HoldPlan(m.Plan)
 	}
 	claim := func(tx Tx) error {

@@ -187,6 +187,9 @@ type Options struct {
 	Rates     Rates
 	Directory Directory
 	StepUp    StepUp
+	// Limiter counts movements against the users' limits (internal/kyc);
+	// nil: no limits.
+	Limiter Limiter
 	// Rails are the deposit rails by method (MethodCard, MethodEWallet).
 	Rails  map[Method]Rail
 	Now    func() time.Time
@@ -203,6 +206,7 @@ type Service struct {
 	rates      Rates
 	dir        Directory
 	stepUp     StepUp
+	limiter    Limiter
 	rails      map[Method]Rail
 	screener   Screener // review holds and freezes (risk.go); nil: none
 	now        func() time.Time
@@ -272,7 +276,7 @@ func New(o Options) (*Service, error) {
 	}
 	return &Service{
 		cfg: c, currencies: curs, store: o.Store, ledger: o.Ledger, fees: o.Fees, rates: o.Rates,
-		dir: o.Directory, stepUp: o.StepUp, rails: rails, now: now, log: log,
+		dir: o.Directory, stepUp: o.StepUp, limiter: o.Limiter, rails: rails, now: now, log: log,
 	}, nil
 }
 

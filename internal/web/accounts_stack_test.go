@@ -17,6 +17,7 @@ import (
 	"github.com/okpay/okpay/internal/fees"
 	"github.com/okpay/okpay/internal/fx"
 	"github.com/okpay/okpay/internal/jobs"
+	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/ledger"
 	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/risk"
@@ -38,6 +39,7 @@ type stack struct {
 	wallet  *wallet.Service
 	bank    *wallet.BankDeposits
 	risk    *risk.Service
+	kyc     *kyc.Service
 	logs    *lockedBuffer // everything the stack logged
 	log     *slog.Logger
 	site    *web.Site
@@ -55,16 +57,20 @@ const testRates = `<?xml version="1.0" encoding="UTF-8"?>
 // newTestWallet is the wallet as okpay serve builds it, with the
 // connectors' card and e-wallet sandboxes; the ledger is verified when
 // the test ends.
-func newTestWallet(t *testing.T, db *sqlstore.DB, now func() time.Time, second *twofactor.Service, log *slog.Logger) (*wallet.Service, *ledger.Ledger) {
+func newTestWallet(t *testing.T, db *sqlstore.DB, now func() time.Time, second *twofactor.Service, log *slog.Logger) (*wallet.Service, *ledger.Ledger, *kyc.Service) {
 	t.Helper()
 	l := ledger.New(db.Ledger(), ledger.Options{Now: now, Logger: log})
+	k, err := kyc.New(kyc.Options{Store: db.KYC(), Ledger: l, MasterKey: testMasterKey, Now: now, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rates := fx.New(fx.Options{Store: db.FX(), Now: now})
 	if _, err := rates.ImportECB(context.Background(), strings.NewReader(testRates)); err != nil {
 		t.Fatal(err)
 	}
 	sandbox := connector.SandboxConfig{Now: now}
 	w, err := wallet.New(wallet.Options{Store: db.Wallet(), Ledger: l, Fees: adapt.Fees(fees.Default()), Rates: adapt.Rates(rates),
-		Directory: db.WalletDirectory(), StepUp: second, Now: now, Logger: log,
+		Directory: db.WalletDirectory(), StepUp: second, Limiter: k, Now: now, Logger: log,
 		Rails: map[wallet.Method]wallet.Rail{
 			wallet.MethodCard:    adapt.Rail(connector.NewCardSandbox(sandbox)),
 			wallet.MethodEWallet: adapt.Rail(connector.NewEWalletSandbox(sandbox)),
@@ -85,7 +91,7 @@ func newTestWallet(t *testing.T, db *sqlstore.DB, now func() time.Time, second *
 			t.Errorf("ledger verify: %s", p)
 		}
 	})
-	return w, l
+	return w, l, k
 }
 
 // testMasterKey seals the test users' TOTP secrets.
@@ -182,7 +188,7 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	o.Logger = log
 	var l *ledger.Ledger
-	o.Wallet, l = newTestWallet(t, db, now, second, log)
+	o.Wallet, l, o.KYC = newTestWallet(t, db, now, second, log)
 	bank, err := wallet.NewBankDeposits(o.Wallet, wallet.BankOptions{Store: db.Wallet(), Ledger: l})
 	if err != nil {
 		t.Fatal(err)
@@ -195,10 +201,13 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 	}
 	o.Wallet.SetScreener(rk)
 	o.Risk = rk
+	if o.Corrections, err = wallet.NewCorrections(o.Wallet, db.Wallet()); err != nil {
+		t.Fatal(err)
+	}
 	o.Now = now
-	o.Support = newTestSupport(t, db, outbox, now, baseURL, svc, second, o.Wallet, rk)
+	o.Support = newTestSupport(t, db, outbox, now, baseURL, svc, second, o.Wallet, rk, o.KYC)
 	site := mustSite(t, o)
-	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, risk: rk, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h, support: o.Support}
+	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, risk: rk, kyc: o.KYC, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h, support: o.Support}
 }
 
 // mustSignUp creates and verifies nothing: a plain customer account.

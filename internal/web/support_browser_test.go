@@ -79,7 +79,7 @@ func TestBrowserSupportTicket(t *testing.T) {
 		t.Fatalf("unassigned queue: %q", got)
 	}
 	a.ClickAndWait("#queue a[href='/agent/tickets/" + number + "']")
-	if got := a.Text("#customer-context"); !strings.Contains(got, "mei@example.com") || !strings.Contains(got, "未锁定") || !strings.Contains(got, "未开启") || !strings.Contains(got, "暂无数据来源") {
+	if got := a.Text("#customer-context"); !strings.Contains(got, "mei@example.com") || !strings.Contains(got, "未锁定") || !strings.Contains(got, "未开启") || !strings.Contains(got, "未认证") || !strings.Contains(got, "风控冻结与报告\n无") {
 		t.Errorf("customer context: %q", got)
 	}
 	if got := a.Text("#timeline"); !strings.Contains(got, "424242******4242") || strings.Contains(got, "Hunter2secret") || !strings.Contains(got, "截图.png") {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
+	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/money"
 	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/support"
@@ -20,6 +21,7 @@ type SupportContext struct {
 	TwoFactor *twofactor.Service
 	Wallet    *wallet.Service
 	Risk      *risk.Service
+	KYC       *kyc.Service
 }
 
 // FillContext implements support.ContextProvider.
@@ -58,6 +60,13 @@ func (p SupportContext) FillContext(ctx context.Context, userID int64, c *suppor
 		for _, m := range pg.Movements {
 			c.Failed = append(c.Failed, summary(m))
 		}
+	}
+	if p.KYC != nil {
+		lv, err := p.KYC.Level(ctx, userID)
+		if err != nil {
+			return err
+		}
+		c.Verification, c.VerificationProvided = string(lv), true
 	}
 	if p.Risk != nil {
 		open, err := p.Risk.OpenCases(ctx, userID)

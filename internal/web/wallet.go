@@ -59,11 +59,13 @@ var walletErrorKeys = map[wallet.Code]string{
 
 // walletTypeKeys and walletStatusKeys name movement types and statuses.
 var walletTypeKeys = map[wallet.Type]string{
-	wallet.TypeDeposit:        "wallet.type.deposit",
-	wallet.TypeSend:           "wallet.type.send",
-	wallet.TypeReceive:        "wallet.type.receive",
-	wallet.TypeRequestPayment: "wallet.type.request_payment",
-	wallet.TypeFee:            "wallet.type.fee",
+	wallet.TypeDeposit:          "wallet.type.deposit",
+	wallet.TypeSend:             "wallet.type.send",
+	wallet.TypeReceive:          "wallet.type.receive",
+	wallet.TypeRequestPayment:   "wallet.type.request_payment",
+	wallet.TypeFee:              "wallet.type.fee",
+	wallet.TypeCorrectionCredit: "kyc.correction.type_credit",
+	wallet.TypeCorrectionDebit:  "kyc.correction.type_debit",
 }
 
 var walletStatusKeys = map[wallet.Status]string{
@@ -98,6 +100,9 @@ func refusal(loc *i18n.Locale, err error) (walletError, bool) {
 // 500 page when err is not a refusal.
 func (s *Site) refuse(w http.ResponseWriter, r *http.Request, err error, page string, d any, set func(walletError)) {
 	we, ok := refusal(s.Locale(r), err)
+	if !ok {
+		we, ok = s.limitRefusal(r, err)
+	}
 	if !ok {
 		s.ServerError(w, r, err)
 		return
@@ -179,6 +184,8 @@ func (s *Site) movementRows(loc *i18n.Locale, ms []wallet.Movement) []movementRo
 		rows[i] = movementRow{Movement: m, TypeName: loc.T(walletTypeKeys[m.Type]), StatusName: loc.T(walletStatusKeys[m.Status])}
 		if m.FailureCode != "" {
 			if k, ok := walletKey(m.FailureCode); ok {
+				rows[i].Failure = loc.T(k)
+			} else if k, ok := limitErrorKeys[m.FailureCode]; ok {
 				rows[i].Failure = loc.T(k)
 			}
 		}

@@ -36,6 +36,7 @@ import (
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/fees"
+	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/support"
 	"github.com/okpay/okpay/internal/wallet"
@@ -122,6 +123,11 @@ type Options struct {
 	Risk *risk.Service
 	// Support is the support desk (/support, /agent); nil leaves it out.
 	Support *support.Service
+	// KYC is verification: the limits page, document upload and the
+	// staff review queue (with Auth).
+	KYC *kyc.Service
+	// Corrections are the staff's four-eyes ledger corrections.
+	Corrections *wallet.Corrections
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -147,6 +153,8 @@ type Site struct {
 	methods      connector.Availability
 	risk         *risk.Service
 	support      *support.Service
+	kyc          *kyc.Service
+	corrections  *wallet.Corrections
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -175,6 +183,8 @@ func New(o Options) (*Site, error) {
 		methods:      connector.DefaultAvailability(),
 		risk:         o.Risk,
 		support:      o.Support,
+		kyc:          o.KYC,
+		corrections:  o.Corrections,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -338,6 +348,23 @@ func (s *Site) routes() []route {
 	}
 	if s.auth != nil && s.support != nil {
 		rs = append(rs, s.supportRoutes()...)
+	}
+	if s.auth != nil && s.kyc != nil {
+		rs = append(rs,
+			route{"GET /account/limits", s.requireUser(s.limitsPage)},
+			route{"POST /account/limits/documents", s.requireUser(s.uploadDocument)},
+			route{"GET /account/documents/{id}", s.requireUser(s.downloadDocument)},
+			route{"GET /staff/kyc", s.requireUser(s.staffKYC)},
+			route{"POST /staff/kyc/{id}", s.requireUser(s.staffKYCDecide)},
+		)
+	}
+	if s.auth != nil && s.corrections != nil {
+		rs = append(rs,
+			route{"GET /staff/corrections", s.requireUser(s.staffCorrections)},
+			route{"POST /staff/corrections", s.requireUser(s.staffCorrectionPropose)},
+			route{"POST /staff/corrections/{id}/approve", s.requireUser(s.staffCorrectionApprove)},
+			route{"POST /staff/corrections/{id}/reject", s.requireUser(s.staffCorrectionReject)},
+		)
 	}
 	if s.devClock != nil {
 		rs = append(rs,
