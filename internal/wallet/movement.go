@@ -30,29 +30,33 @@ const (
 )
 
 // Types lists every movement type.
-var Types = []Type{TypeDeposit, TypeSend, TypeReceive, TypeRequestPayment, TypeFee}
+var Types = []Type{TypeDeposit, TypeSend, TypeReceive, TypeRequestPayment, TypeFee, TypeWithdrawal, TypeWithdrawalReturn}
 
 // Inflow reports whether a movement of type t adds its Amount to the wallet.
-func (t Type) Inflow() bool { return t == TypeDeposit || t == TypeReceive }
+func (t Type) Inflow() bool { return t == TypeDeposit || t == TypeReceive || t == TypeWithdrawalReturn }
 
 // Status is where a movement is.
 type Status string
 
 // Movement statuses. Pending: recorded, money not yet known to have moved.
 // RequiresAction: a deposit waiting for the payer's confirmation step.
-// Completed and Failed are final.
+// Processing: a withdrawal whose money is held while the rail pays it out
+// (Withdrawals drives it; the resume job leaves it alone). Completed,
+// Failed and Canceled (a withdrawal the customer canceled) are final.
 const (
 	StatusPending        Status = "pending"
 	StatusRequiresAction Status = "requires_action"
+	StatusProcessing     Status = "processing"
 	StatusCompleted      Status = "completed"
 	StatusFailed         Status = "failed"
+	StatusCanceled       Status = "canceled"
 )
 
 // Statuses lists every movement status.
-var Statuses = []Status{StatusPending, StatusRequiresAction, StatusCompleted, StatusFailed}
+var Statuses = []Status{StatusPending, StatusRequiresAction, StatusProcessing, StatusCompleted, StatusFailed, StatusCanceled}
 
 // Final reports whether the status never changes again.
-func (s Status) Final() bool { return s == StatusCompleted || s == StatusFailed }
+func (s Status) Final() bool { return s == StatusCompleted || s == StatusFailed || s == StatusCanceled }
 
 // Method is how money came in or went out.
 type Method string
