@@ -88,7 +88,7 @@ const walletWithdrawalCols = `id, user_id, wallet_id, method, currency, amount, 
 
 func scanWalletWithdrawal(r scanner) (wallet.Withdrawal, error) {
 	var (
-		w                                           wallet.Withdrawal
+		w                                          wallet.Withdrawal
 		walletID, method, cur, status, failure, pl string
 		amount, fee, expected, held, settled, ret  int64
 		created, updated                           int64
