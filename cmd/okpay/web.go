@@ -47,6 +47,7 @@ type services struct {
 	second   *twofactor.Service
 	wallet   *wallet.Service
 	bank     *wallet.BankDeposits
+	withdraw *wallet.Withdrawals
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -82,7 +83,11 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err != nil {
 		return services{}, err
 	}
-	return services{accounts: accounts, second: second, wallet: w, bank: bank}, nil
+	withdraw, err := newWithdrawals(cfg, db, w, mailer)
+	if err != nil {
+		return services{}, err
+	}
+	return services{accounts: accounts, second: second, wallet: w, bank: bank, withdraw: withdraw}, nil
 }
 
 // mountWeb mounts the web pages on srv: the home page, the language
@@ -99,6 +104,7 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Audit:       db.Audit(),
 		Wallet:      svc.wallet,
 		Bank:        svc.bank,
+		Withdrawals: svc.withdraw,
 	}
 	if dev != nil {
 		o.DevClock = dev

@@ -13,6 +13,7 @@ import (
 
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
+	"github.com/okpay/okpay/internal/calendar"
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/fees"
 	"github.com/okpay/okpay/internal/fx"
@@ -29,17 +30,18 @@ import (
 // stack is the site with real accounts behind it: SQLite, the auth
 // service with cheap hashing, the mail outbox and its web.Mailer.
 type stack struct {
-	db      *sqlstore.DB
-	auth    *auth.Service
-	second  *twofactor.Service
-	mails   *recordingMailer
-	wallet  *wallet.Service
-	bank    *wallet.BankDeposits
-	logs    *lockedBuffer // everything the stack logged
-	log     *slog.Logger
-	site    *web.Site
-	handler http.Handler
-	hasher  *countingHasher
+	db          *sqlstore.DB
+	auth        *auth.Service
+	second      *twofactor.Service
+	mails       *recordingMailer
+	wallet      *wallet.Service
+	bank        *wallet.BankDeposits
+	withdrawals *wallet.Withdrawals
+	logs        *lockedBuffer // everything the stack logged
+	log         *slog.Logger
+	site        *web.Site
+	handler     http.Handler
+	hasher      *countingHasher
 }
 
 // testRates are exchange rates for the stack (per 1 EUR).
@@ -82,6 +84,27 @@ func newTestWallet(t *testing.T, db *sqlstore.DB, now func() time.Time, second *
 		}
 	})
 	return w, l
+}
+
+// newTestWithdrawals is the withdrawal side as okpay serve builds it: the
+// connectors' bank and e-wallet sandboxes on the default calendar, mail
+// through the site's mailer.
+func newTestWithdrawals(t *testing.T, db *sqlstore.DB, now func() time.Time, w *wallet.Service, mailer *web.Mailer) *wallet.Withdrawals {
+	t.Helper()
+	cal := calendar.Default()
+	sandbox := connector.SandboxConfig{Now: now, AddBusinessDays: cal.AddBusinessDays}
+	wd, err := wallet.NewWithdrawals(w, wallet.WithdrawOptions{
+		Store: db.Wallet(),
+		Payers: map[wallet.Method]wallet.PayoutRail{
+			wallet.MethodBank:    adapt.Payer(connector.NewBankSandbox(sandbox)),
+			wallet.MethodEWallet: adapt.Payer(connector.NewEWalletSandbox(sandbox)),
+		},
+		MasterKey: testMasterKey, Mailer: mailer, AddBusinessDays: cal.AddBusinessDays,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wd
 }
 
 // testMasterKey seals the test users' TOTP secrets.
@@ -184,9 +207,10 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 		t.Fatal(err)
 	}
 	o.Bank = bank
+	o.Withdrawals = newTestWithdrawals(t, db, now, o.Wallet, mailer)
 	o.Now = now
 	site := mustSite(t, o)
-	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h}
+	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, withdrawals: o.Withdrawals, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h}
 }
 
 // mustSignUp creates and verifies nothing: a plain customer account.
@@ -225,6 +249,7 @@ func serveWithMailbox(t *testing.T, o web.Options) (*stack, *httptest.Server) {
 	runner.Register(okmail.SendJob, sender.Handle)
 	st.wallet.Register(runner)
 	st.bank.Register(runner)
+	st.withdrawals.Register(runner)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()

@@ -59,11 +59,13 @@ var walletErrorKeys = map[wallet.Code]string{
 
 // walletTypeKeys and walletStatusKeys name movement types and statuses.
 var walletTypeKeys = map[wallet.Type]string{
-	wallet.TypeDeposit:        "wallet.type.deposit",
-	wallet.TypeSend:           "wallet.type.send",
-	wallet.TypeReceive:        "wallet.type.receive",
-	wallet.TypeRequestPayment: "wallet.type.request_payment",
-	wallet.TypeFee:            "wallet.type.fee",
+	wallet.TypeDeposit:          "wallet.type.deposit",
+	wallet.TypeSend:             "wallet.type.send",
+	wallet.TypeReceive:          "wallet.type.receive",
+	wallet.TypeRequestPayment:   "wallet.type.request_payment",
+	wallet.TypeFee:              "wallet.type.fee",
+	wallet.TypeWithdrawal:       "withdraw.type.withdrawal",
+	wallet.TypeWithdrawalReturn: "withdraw.type.withdrawal_return",
 }
 
 var walletStatusKeys = map[wallet.Status]string{
@@ -71,6 +73,8 @@ var walletStatusKeys = map[wallet.Status]string{
 	wallet.StatusRequiresAction: "wallet.status.requires_action",
 	wallet.StatusCompleted:      "wallet.status.completed",
 	wallet.StatusFailed:         "wallet.status.failed",
+	wallet.StatusProcessing:     "withdraw.movement.processing",
+	wallet.StatusCanceled:       "withdraw.movement.canceled",
 }
 
 // walletError is a refusal in the reader's language, with its stable code
@@ -87,6 +91,9 @@ type walletError struct {
 func refusal(loc *i18n.Locale, err error) (walletError, bool) {
 	code := wallet.ErrorCode(err)
 	key, ok := walletErrorKeys[code]
+	if !ok {
+		key, ok = withdrawErrorKeys[code]
+	}
 	if !ok {
 		return walletError{}, false
 	}
@@ -178,6 +185,8 @@ func (s *Site) movementRows(loc *i18n.Locale, ms []wallet.Movement) []movementRo
 		rows[i] = movementRow{Movement: m, TypeName: loc.T(walletTypeKeys[m.Type]), StatusName: loc.T(walletStatusKeys[m.Status])}
 		if m.FailureCode != "" {
 			if k, ok := walletErrorKeys[m.FailureCode]; ok {
+				rows[i].Failure = loc.T(k)
+			} else if k, ok := withdrawErrorKeys[m.FailureCode]; ok {
 				rows[i].Failure = loc.T(k)
 			}
 		}
