@@ -29,7 +29,7 @@ var devRates []byte
 // sandboxes as deposit rails (a card network and an external e-wallet
 // cannot exist here; see internal/connector).
 func newWallet(ctx context.Context, cfg config.Config, log *slog.Logger, db *sqlstore.DB, l *ledger.Ledger, stepUp wallet.StepUp, limiter wallet.Limiter) (*wallet.Service, error) {
-	sandbox := connector.SandboxConfig{Now: cfg.Now}
+	sandbox := connector.SandboxConfig{Now: cfg.Now, AddBusinessDays: platformCalendar(cfg).AddBusinessDays}
 	rates := fx.New(fx.Options{Store: db.FX(), Now: cfg.Now})
 	if cfg.Env == config.Development {
 		if _, err := rates.ImportECB(ctx, bytes.NewReader(devRates)); err != nil {

@@ -55,6 +55,7 @@ type services struct {
 	support  *support.Service // register its SLA job: support.Register(runner)
 	kyc      *kyc.Service
 	fixes    *wallet.Corrections
+	withdraw *wallet.Withdrawals
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -108,7 +109,11 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err != nil {
 		return services{}, err
 	}
-	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk, kyc: verify, fixes: fixes}, nil
+	withdraw, err := newWithdrawals(cfg, db, w, mailer)
+	if err != nil {
+		return services{}, err
+	}
+	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk, kyc: verify, fixes: fixes, withdraw: withdraw}, nil
 }
 
 // newSupport builds the support desk with the customer context (accounts,
@@ -152,6 +157,7 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Support:     svc.support,
 		KYC:         svc.kyc,
 		Corrections: svc.fixes,
+		Withdrawals: svc.withdraw,
 	}
 	if dev != nil {
 		o.DevClock = dev

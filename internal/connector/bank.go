@@ -22,6 +22,10 @@ const (
 	BankResponseLost BankBehavior = "response_lost"
 	// BankTimeout: every call times out (CodeTimeout); nothing is sent.
 	BankTimeout BankBehavior = "timeout"
+	// BankPaidThenReturned: the payout is paid after the account's business
+	// days, then comes back two business days later with
+	// CodeAccountClosed (PayoutReturned).
+	BankPaidThenReturned BankBehavior = "paid_then_returned"
 )
 
 // TestBankAccount is an IBAN the bank sandbox knows.
@@ -39,7 +43,12 @@ var testBankAccounts = []TestBankAccount{
 	{"DE62370400440532013001", BankReturned, 2},
 	{"DE35370400440532013002", BankResponseLost, 1},
 	{"DE08370400440532013003", BankTimeout, 0},
+	{"DE78370400440532013004", BankPaidThenReturned, 1},
 }
+
+// bankReturnDays is how long after it was paid a returned payout comes
+// back.
+const bankReturnDays = 2
 
 // defaultBankDays is how long a payout to any other valid IBAN takes.
 const defaultBankDays = 2
@@ -110,6 +119,8 @@ func (s *BankSandbox) Payout(ctx context.Context, req PayoutRequest) (Payout, er
 		plan.network = networkLost
 	case BankTimeout:
 		plan.network = networkDown
+	case BankPaidThenReturned:
+		plan.returnDays, plan.returnWith = bankReturnDays, CodeAccountClosed
 	}
 	return s.net.payout(req, dest, iban+"\x00"+dest.Name, plan)
 }
@@ -117,6 +128,11 @@ func (s *BankSandbox) Payout(ctx context.Context, req PayoutRequest) (Payout, er
 // PayoutStatus implements Payer.
 func (s *BankSandbox) PayoutStatus(ctx context.Context, payoutID string) (Payout, error) {
 	return s.net.payoutStatus(ctx, payoutID)
+}
+
+// CancelPayout implements Payer.
+func (s *BankSandbox) CancelPayout(ctx context.Context, key string) (Payout, error) {
+	return s.net.cancelPayout(ctx, key)
 }
 
 // ibanLengths holds the IBAN length of the SEPA countries; other countries

@@ -65,8 +65,11 @@ type Charger interface {
 // Payer sends money out of OKPay to a bank account or external wallet (the
 // withdrawal side). A payout is accepted at once (PayoutPending) and settles
 // some business days later: PayoutStatus reports PayoutPaid, or PayoutFailed
-// with FailureCode when the money came back. Payout is idempotent exactly
-// like Charger.Charge. Every error is an *Error.
+// with FailureCode when it could not be made (no money left the platform).
+// A paid payout may still come back later (PayoutReturned, with
+// FailureCode): the recipient's bank or provider sent the money back. A
+// pending payout can be canceled (CancelPayout). Payout is idempotent
+// exactly like Charger.Charge. Every error is an *Error.
 type Payer interface {
 	// Rail reports which rail the connector serves.
 	Rail() Rail
@@ -76,6 +79,15 @@ type Payer interface {
 	Payout(ctx context.Context, req PayoutRequest) (Payout, error)
 	// PayoutStatus returns a payout as it is now. Errors: CodeNotFound.
 	PayoutStatus(ctx context.Context, payoutID string) (Payout, error)
+	// CancelPayout cancels the payout made under an idempotency key, if it
+	// has not settled yet, and returns it (PayoutCanceled). When no payout
+	// was made under the key, the key is spent: a later Payout with it
+	// answers with a canceled payout and sends nothing, so a request whose
+	// answer was lost cannot pay after its cancellation. Canceling again
+	// returns the same canceled payout. Errors: CodePayoutNotCancelable
+	// (with PayoutID) when it was paid or failed already,
+	// CodeProcessingError, CodeTimeout.
+	CancelPayout(ctx context.Context, idempotencyKey string) (Payout, error)
 }
 
 // ChargeRequest asks for money from a card or external wallet.
@@ -187,6 +199,10 @@ const (
 	PayoutPending PayoutStatus = "pending"
 	PayoutPaid    PayoutStatus = "paid"
 	PayoutFailed  PayoutStatus = "failed"
+	// PayoutReturned: paid, then sent back by the recipient's side.
+	PayoutReturned PayoutStatus = "returned"
+	// PayoutCanceled: canceled before it settled; nothing was sent.
+	PayoutCanceled PayoutStatus = "canceled"
 )
 
 // Payout is the provider's record of a payout.
@@ -204,8 +220,10 @@ type Payout struct {
 	ExpectedAt time.Time
 	// SettledAt is when it was paid or failed; zero while pending.
 	SettledAt time.Time
-	// FailureCode says why, when Status is PayoutFailed (the money came
-	// back and should be returned to the customer).
+	// ReturnedAt is when a returned payout came back; zero otherwise.
+	ReturnedAt time.Time
+	// FailureCode says why, when Status is PayoutFailed (the payout was not
+	// made) or PayoutReturned (it came back).
 	FailureCode Code
 }
 

@@ -91,6 +91,11 @@
 //	down@wallet.test     timeout on every attempt; nothing happens
 //	slow@wallet.test     done on the first attempt per key but the answer times
 //	                     out (timeout); a retry with the same key returns it
+//	frozen@wallet.test   succeeds                      accepted, then failed after
+//	                                                   1 business day: account_closed
+//	returns@wallet.test  succeeds                      paid after 1 business day,
+//	                                                   returned 1 business day later:
+//	                                                   account_closed
 //
 // Any other email-like id is account_not_found; anything else is
 // invalid_account.
@@ -106,12 +111,15 @@
 //	                         times out (timeout); a retry with the same key returns
 //	                         the payout, paid after 1 business day
 //	DE08370400440532013003   timeout on every attempt; nothing is sent
+//	DE78370400440532013004   paid after 1 business day, then returned 2 business
+//	                         days later: returned, account_closed
 //
 // Any other valid IBAN is paid after 2 business days; an IBAN failing its
 // check digits is invalid_account. A payout stays pending until its
 // business days have passed on the sandbox's clock (by the caller's
 // calendar, SandboxConfig.AddBusinessDays); PayoutStatus then reports it
-// paid or failed.
+// paid or failed, and a returned one later returned. CancelPayout cancels a
+// payout (by its idempotency key) until it settles.
 //
 // # Bank statements
 //

@@ -68,6 +68,9 @@ const (
 	CodeInvalidRequest Code = "invalid_request"
 	// CodeNotFound: no charge or payout has the given id.
 	CodeNotFound Code = "not_found"
+	// CodePayoutNotCancelable: the payout has settled (paid or failed) and
+	// can no longer be canceled.
+	CodePayoutNotCancelable Code = "payout_not_cancelable"
 )
 
 // codes lists every Code, in documentation order.
@@ -90,6 +93,7 @@ var codes = []Code{
 	CodeIdempotencyConflict,
 	CodeInvalidRequest,
 	CodeNotFound,
+	CodePayoutNotCancelable,
 }
 
 // Codes returns every code a connector can return, so that a table of

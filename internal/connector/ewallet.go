@@ -27,6 +27,13 @@ const (
 	// out but times out (CodeTimeout) on the way back; a retry with the same
 	// key returns what was done.
 	WalletResponseLost WalletBehavior = "response_lost"
+	// WalletPayoutFails: charges succeed; payouts are accepted, then fail
+	// when they settle (one business day later) with CodeAccountClosed.
+	WalletPayoutFails WalletBehavior = "payout_fails"
+	// WalletPayoutReturned: charges succeed; payouts are paid after one
+	// business day, then come back one business day later with
+	// CodeAccountClosed (PayoutReturned).
+	WalletPayoutReturned WalletBehavior = "payout_returned"
 )
 
 // TestWalletAccount is an account the e-wallet sandbox knows.
@@ -42,6 +49,8 @@ var testWalletAccounts = []TestWalletAccount{
 	{"closed@wallet.test", WalletClosed},
 	{"down@wallet.test", WalletTimeout},
 	{"slow@wallet.test", WalletResponseLost},
+	{"frozen@wallet.test", WalletPayoutFails},
+	{"returns@wallet.test", WalletPayoutReturned},
 }
 
 // TestWalletAccounts returns the e-wallet sandbox's test accounts (see the
@@ -253,6 +262,10 @@ func (s *EWalletSandbox) Payout(ctx context.Context, req PayoutRequest) (Payout,
 		plan.network = networkDown
 	case WalletResponseLost:
 		plan.network = networkLost
+	case WalletPayoutFails:
+		plan.failWith = CodeAccountClosed
+	case WalletPayoutReturned:
+		plan.returnDays, plan.returnWith = 1, CodeAccountClosed
 	}
 	return s.net.payout(req, acct, string(acct), plan)
 }
@@ -260,4 +273,9 @@ func (s *EWalletSandbox) Payout(ctx context.Context, req PayoutRequest) (Payout,
 // PayoutStatus implements Payer.
 func (s *EWalletSandbox) PayoutStatus(ctx context.Context, payoutID string) (Payout, error) {
 	return s.net.payoutStatus(ctx, payoutID)
+}
+
+// CancelPayout implements Payer.
+func (s *EWalletSandbox) CancelPayout(ctx context.Context, key string) (Payout, error) {
+	return s.net.cancelPayout(ctx, key)
 }

@@ -39,6 +39,9 @@ type keyRecord struct {
 	attempts int
 	// id is the charge or payout created under the key, "" while none.
 	id string
+	// spent: the key was canceled before any payout was made under it
+	// (CancelPayout); id is the canceled payout every later call gets.
+	spent bool
 }
 
 type chargeRecord struct {
@@ -53,6 +56,10 @@ type payoutRecord struct {
 	// failWith is the code the payout fails with when it settles; ""
 	// means it is paid.
 	failWith Code
+	// returnDays, when positive, sends a paid payout back that many
+	// business days after it was paid, with returnWith.
+	returnDays int
+	returnWith Code
 }
 
 func newNetwork(cfg SandboxConfig, rail Rail) *network {
@@ -223,6 +230,9 @@ func failureMessage(c Code) string {
 func (n *network) payout(req PayoutRequest, dest Destination, destKey string, plan payoutPlan) (Payout, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if k, ok := n.keys["payout\x00"+req.IdempotencyKey]; ok && k.spent {
+		return n.payoutNow(n.payouts[k.id]), nil
+	}
 	fp := n.fingerprint(req.Amount.Currency.Code, strconv.FormatInt(req.Amount.Minor, 10), destKey, req.Description)
 	key, err := n.bind("payout", req.IdempotencyKey, fp)
 	if err != nil {
@@ -252,7 +262,7 @@ func (n *network) payout(req PayoutRequest, dest Destination, destKey string, pl
 		Created:     now,
 		ExpectedAt:  n.cfg.addBusinessDays(now, plan.days),
 	}
-	n.payouts[p.ID] = &payoutRecord{payout: p, failWith: plan.failWith}
+	n.payouts[p.ID] = &payoutRecord{payout: p, failWith: plan.failWith, returnDays: plan.returnDays, returnWith: plan.returnWith}
 	key.id = p.ID
 	if plan.network == networkLost && key.attempts == 1 {
 		return Payout{}, newError(CodeTimeout, "the provider did not answer")
@@ -273,7 +283,52 @@ func (n *network) payoutNow(rec *payoutRecord) Payout {
 			rec.payout.Status = PayoutPaid
 		}
 	}
+	if rec.payout.Status == PayoutPaid && rec.returnDays > 0 {
+		back := n.cfg.addBusinessDays(rec.payout.SettledAt, rec.returnDays)
+		if !now.Before(back) {
+			rec.payout.Status = PayoutReturned
+			rec.payout.ReturnedAt = back
+			rec.payout.FailureCode = rec.returnWith
+		}
+	}
 	return rec.payout
+}
+
+// cancelPayout implements Payer.CancelPayout.
+func (n *network) cancelPayout(ctx context.Context, key string) (Payout, error) {
+	if err := start(ctx); err != nil {
+		return Payout{}, err
+	}
+	if err := checkKey(key); err != nil {
+		return Payout{}, err
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	now := n.cfg.now()
+	k := "payout\x00" + key
+	rec, ok := n.keys[k]
+	if !ok || rec.id == "" {
+		// Nothing was sent under the key: spend it, so that the request
+		// whose answer was lost can never pay later.
+		p := Payout{ID: newID("po_"), Rail: n.rail, Status: PayoutCanceled, Created: now, SettledAt: now}
+		n.payouts[p.ID] = &payoutRecord{payout: p}
+		if !ok {
+			rec = &keyRecord{}
+			n.keys[k] = rec
+		}
+		rec.id, rec.spent = p.ID, true
+		return p, nil
+	}
+	pr := n.payouts[rec.id]
+	p := n.payoutNow(pr)
+	switch p.Status {
+	case PayoutCanceled:
+		return p, nil
+	case PayoutPending:
+		pr.payout.Status, pr.payout.SettledAt = PayoutCanceled, now
+		return pr.payout, nil
+	}
+	return Payout{}, &Error{Code: CodePayoutNotCancelable, Message: "the payout has settled", PayoutID: p.ID}
 }
 
 // payoutStatus implements Payer.PayoutStatus.
@@ -315,4 +370,8 @@ type payoutPlan struct {
 	days int
 	// failWith is the code it fails with when it settles ("" = paid).
 	failWith Code
+	// returnDays, when positive, sends it back that many business days
+	// after it was paid, with returnWith.
+	returnDays int
+	returnWith Code
 }

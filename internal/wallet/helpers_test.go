@@ -171,10 +171,9 @@ func (en *env) movementNet(walletID, cur string, before time.Time) int64 {
 		if err := rows.Scan(&typ, &amount, &fee); err != nil {
 			en.t.Fatalf("movement net: %v", err)
 		}
-		switch wallet.Type(typ) {
-		case wallet.TypeDeposit, wallet.TypeReceive, wallet.TypeCorrectionCredit:
+		if wallet.Type(typ).Inflow() {
 			net += amount - fee
-		default:
+		} else {
 			net -= amount + fee
 		}
 	}

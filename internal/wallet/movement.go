@@ -31,29 +31,35 @@ const (
 
 // Types lists every movement type.
 var Types = []Type{TypeDeposit, TypeSend, TypeReceive, TypeRequestPayment, TypeFee,
-	TypeCorrectionCredit, TypeCorrectionDebit}
+	TypeCorrectionCredit, TypeCorrectionDebit, TypeWithdrawal, TypeWithdrawalReturn}
 
 // Inflow reports whether a movement of type t adds its Amount to the wallet.
-func (t Type) Inflow() bool { return t == TypeDeposit || t == TypeReceive || t == TypeCorrectionCredit }
+func (t Type) Inflow() bool {
+	return t == TypeDeposit || t == TypeReceive || t == TypeCorrectionCredit || t == TypeWithdrawalReturn
+}
 
 // Status is where a movement is.
 type Status string
 
 // Movement statuses. Pending: recorded, money not yet known to have moved.
 // RequiresAction: a deposit waiting for the payer's confirmation step.
-// Completed and Failed are final.
+// Processing: a withdrawal whose money is held while the rail pays it out
+// (Withdrawals drives it; the resume job leaves it alone). Completed,
+// Failed and Canceled (a withdrawal the customer canceled) are final.
 const (
 	StatusPending        Status = "pending"
 	StatusRequiresAction Status = "requires_action"
+	StatusProcessing     Status = "processing"
 	StatusCompleted      Status = "completed"
 	StatusFailed         Status = "failed"
+	StatusCanceled       Status = "canceled"
 )
 
 // Statuses lists every movement status.
-var Statuses = []Status{StatusPending, StatusRequiresAction, StatusHeld, StatusCompleted, StatusFailed}
+var Statuses = []Status{StatusPending, StatusRequiresAction, StatusHeld, StatusProcessing, StatusCompleted, StatusFailed, StatusCanceled}
 
 // Final reports whether the status never changes again.
-func (s Status) Final() bool { return s == StatusCompleted || s == StatusFailed }
+func (s Status) Final() bool { return s == StatusCompleted || s == StatusFailed || s == StatusCanceled }
 
 // Method is how money came in or went out.
 type Method string

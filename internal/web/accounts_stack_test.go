@@ -13,6 +13,7 @@ import (
 
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
+	"github.com/okpay/okpay/internal/calendar"
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/fees"
 	"github.com/okpay/okpay/internal/fx"
@@ -32,20 +33,21 @@ import (
 // stack is the site with real accounts behind it: SQLite, the auth
 // service with cheap hashing, the mail outbox and its web.Mailer.
 type stack struct {
-	db      *sqlstore.DB
-	auth    *auth.Service
-	second  *twofactor.Service
-	mails   *recordingMailer
-	wallet  *wallet.Service
-	bank    *wallet.BankDeposits
-	risk    *risk.Service
-	kyc     *kyc.Service
-	logs    *lockedBuffer // everything the stack logged
-	log     *slog.Logger
-	site    *web.Site
-	handler http.Handler
-	hasher  *countingHasher
-	support *support.Service
+	db          *sqlstore.DB
+	auth        *auth.Service
+	second      *twofactor.Service
+	mails       *recordingMailer
+	wallet      *wallet.Service
+	bank        *wallet.BankDeposits
+	withdrawals *wallet.Withdrawals
+	risk        *risk.Service
+	kyc         *kyc.Service
+	logs        *lockedBuffer // everything the stack logged
+	log         *slog.Logger
+	site        *web.Site
+	handler     http.Handler
+	hasher      *countingHasher
+	support     *support.Service
 }
 
 // testRates are exchange rates for the stack (per 1 EUR).
@@ -92,6 +94,27 @@ func newTestWallet(t *testing.T, db *sqlstore.DB, now func() time.Time, second *
 		}
 	})
 	return w, l, k
+}
+
+// newTestWithdrawals is the withdrawal side as okpay serve builds it: the
+// connectors' bank and e-wallet sandboxes on the default calendar, mail
+// through the site's mailer.
+func newTestWithdrawals(t *testing.T, db *sqlstore.DB, now func() time.Time, w *wallet.Service, mailer *web.Mailer) *wallet.Withdrawals {
+	t.Helper()
+	cal := calendar.Default()
+	sandbox := connector.SandboxConfig{Now: now, AddBusinessDays: cal.AddBusinessDays}
+	wd, err := wallet.NewWithdrawals(w, wallet.WithdrawOptions{
+		Store: db.Wallet(),
+		Payers: map[wallet.Method]wallet.PayoutRail{
+			wallet.MethodBank:    adapt.Payer(connector.NewBankSandbox(sandbox)),
+			wallet.MethodEWallet: adapt.Payer(connector.NewEWalletSandbox(sandbox)),
+		},
+		MasterKey: testMasterKey, Mailer: mailer, AddBusinessDays: cal.AddBusinessDays,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wd
 }
 
 // testMasterKey seals the test users' TOTP secrets.
@@ -204,10 +227,11 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 	if o.Corrections, err = wallet.NewCorrections(o.Wallet, db.Wallet()); err != nil {
 		t.Fatal(err)
 	}
+	o.Withdrawals = newTestWithdrawals(t, db, now, o.Wallet, mailer)
 	o.Now = now
 	o.Support = newTestSupport(t, db, outbox, now, baseURL, svc, second, o.Wallet, rk, o.KYC)
 	site := mustSite(t, o)
-	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, risk: rk, kyc: o.KYC, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h, support: o.Support}
+	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, withdrawals: o.Withdrawals, risk: rk, kyc: o.KYC, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h, support: o.Support}
 }
 
 // mustSignUp creates and verifies nothing: a plain customer account.
@@ -247,6 +271,7 @@ func serveWithMailbox(t *testing.T, o web.Options) (*stack, *httptest.Server) {
 	st.wallet.Register(runner)
 	st.bank.Register(runner)
 	st.risk.Register(runner)
+	st.withdrawals.Register(runner)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()

@@ -66,6 +66,8 @@ var walletTypeKeys = map[wallet.Type]string{
 	wallet.TypeFee:              "wallet.type.fee",
 	wallet.TypeCorrectionCredit: "kyc.correction.type_credit",
 	wallet.TypeCorrectionDebit:  "kyc.correction.type_debit",
+	wallet.TypeWithdrawal:       "withdraw.type.withdrawal",
+	wallet.TypeWithdrawalReturn: "withdraw.type.withdrawal_return",
 }
 
 var walletStatusKeys = map[wallet.Status]string{
@@ -74,6 +76,8 @@ var walletStatusKeys = map[wallet.Status]string{
 	wallet.StatusCompleted:      "wallet.status.completed",
 	wallet.StatusFailed:         "wallet.status.failed",
 	wallet.StatusHeld:           "risk.status.held",
+	wallet.StatusProcessing:     "withdraw.movement.processing",
+	wallet.StatusCanceled:       "withdraw.movement.canceled",
 }
 
 // walletError is a refusal in the reader's language, with its stable code
@@ -90,6 +94,9 @@ type walletError struct {
 func refusal(loc *i18n.Locale, err error) (walletError, bool) {
 	code := wallet.ErrorCode(err)
 	key, ok := walletKey(code)
+	if !ok {
+		key, ok = withdrawErrorKeys[code]
+	}
 	if !ok {
 		return walletError{}, false
 	}
@@ -186,6 +193,8 @@ func (s *Site) movementRows(loc *i18n.Locale, ms []wallet.Movement) []movementRo
 			if k, ok := walletKey(m.FailureCode); ok {
 				rows[i].Failure = loc.T(k)
 			} else if k, ok := limitErrorKeys[m.FailureCode]; ok {
+				rows[i].Failure = loc.T(k)
+			} else if k, ok := withdrawErrorKeys[m.FailureCode]; ok {
 				rows[i].Failure = loc.T(k)
 			}
 		}

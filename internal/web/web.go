@@ -112,6 +112,8 @@ type Options struct {
 	// Bank is the bank-transfer side of the wallet: the deposit page's
 	// bank details and the staff page for unmatched money.
 	Bank *wallet.BankDeposits
+	// Withdrawals is the withdrawal side of the wallet (/wallet/withdraw).
+	Withdrawals *wallet.Withdrawals
 	// Methods says which deposit methods each country is offered
 	// (default: connector.DefaultAvailability()).
 	Methods *connector.Availability
@@ -150,6 +152,7 @@ type Site struct {
 	fees         *fees.Schedule
 	wallet       *wallet.Service
 	bank         *wallet.BankDeposits
+	withdrawals  *wallet.Withdrawals
 	methods      connector.Availability
 	risk         *risk.Service
 	support      *support.Service
@@ -180,6 +183,7 @@ func New(o Options) (*Site, error) {
 		fees:         o.Fees,
 		wallet:       o.Wallet,
 		bank:         o.Bank,
+		withdrawals:  o.Withdrawals,
 		methods:      connector.DefaultAvailability(),
 		risk:         o.Risk,
 		support:      o.Support,
@@ -328,6 +332,15 @@ func (s *Site) routes() []route {
 			route{"GET /wallet/history", s.requireUser(s.historyPage)},
 			route{"GET /wallet/history.csv", s.requireUser(s.historyCSV)},
 			route{"GET /wallet/statement", s.requireUser(s.statementPage)},
+		)
+	}
+	if s.auth != nil && s.wallet != nil && s.withdrawals != nil {
+		rs = append(rs,
+			route{"GET /wallet/withdraw", s.requireUser(s.withdrawPage)},
+			route{"POST /wallet/withdraw", s.requireUser(s.withdrawQuote)},
+			route{"POST /wallet/withdraw/confirm", s.requireUser(s.withdrawConfirm)},
+			route{"GET /wallet/withdrawals/{id}", s.requireUser(s.withdrawalPage)},
+			route{"POST /wallet/withdrawals/{id}/cancel", s.requireUser(s.withdrawalCancel)},
 		)
 	}
 	if s.auth != nil && s.bank != nil {

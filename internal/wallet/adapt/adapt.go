@@ -1,7 +1,8 @@
 // Package adapt fits the platform's other parts to the small interfaces
 // internal/wallet declares: the fee schedule as wallet.Fees, stored
 // exchange rates as wallet.Rates, and a payment connector as a
-// wallet.Rail. cmd/okpay wires them; tests use the same adapters.
+// wallet.Rail, and a payout connector as a wallet.PayoutRail. cmd/okpay
+// wires them; tests use the same adapters.
 package adapt
 
 import (
@@ -99,4 +100,83 @@ func brandName(b connector.Brand) string {
 		return "JCB"
 	}
 	return strings.ToUpper(string(b))
+}
+
+// Payer is wallet.PayoutRail over a connector: a refusal (a closed or
+// malformed account) is a failed payout with the connector's code; a
+// network error leaves the outcome unknown (an error), for the wallet to
+// ask again by the same key.
+func Payer(p connector.Payer) wallet.PayoutRail { return payerRail{p} }
+
+type payerRail struct{ p connector.Payer }
+
+func (r payerRail) Payout(ctx context.Context, req wallet.PayoutRequest) (wallet.PayoutResult, error) {
+	var dest connector.Destination
+	switch req.Destination.Method {
+	case wallet.MethodBank:
+		dest = connector.BankAccount{IBAN: req.Destination.Account, Name: req.Destination.Holder}
+	case wallet.MethodEWallet:
+		dest = connector.WalletAccount(req.Destination.Account)
+	default:
+		return wallet.PayoutResult{}, fmt.Errorf("payout: no destination of method %q", req.Destination.Method)
+	}
+	p, err := r.p.Payout(ctx, connector.PayoutRequest{IdempotencyKey: req.Key, Amount: req.Amount,
+		Destination: dest, Description: req.Description})
+	if err != nil {
+		var ce *connector.Error
+		if errors.As(err, &ce) && !ce.Retryable() {
+			return wallet.PayoutResult{ID: ce.PayoutID, State: wallet.PayoutFailed, Code: string(ce.Code)}, nil
+		}
+		return wallet.PayoutResult{}, err
+	}
+	return payoutResult(p), nil
+}
+
+func (r payerRail) PayoutStatus(ctx context.Context, key, payoutID string) (wallet.PayoutResult, error) {
+	if payoutID == "" {
+		return wallet.PayoutResult{State: wallet.PayoutUnknown}, nil
+	}
+	p, err := r.p.PayoutStatus(ctx, payoutID)
+	if connector.CodeOf(err) == connector.CodeNotFound {
+		return wallet.PayoutResult{State: wallet.PayoutUnknown}, nil
+	}
+	if err != nil {
+		return wallet.PayoutResult{}, err
+	}
+	return payoutResult(p), nil
+}
+
+func (r payerRail) CancelPayout(ctx context.Context, key string) (wallet.PayoutResult, error) {
+	p, err := r.p.CancelPayout(ctx, key)
+	var ce *connector.Error
+	if errors.As(err, &ce) && ce.Code == connector.CodePayoutNotCancelable {
+		// Settled already: answer with how.
+		if p, err = r.p.PayoutStatus(ctx, ce.PayoutID); err != nil {
+			return wallet.PayoutResult{}, err
+		}
+		return payoutResult(p), nil
+	}
+	if err != nil {
+		return wallet.PayoutResult{}, err
+	}
+	return payoutResult(p), nil
+}
+
+func payoutResult(p connector.Payout) wallet.PayoutResult {
+	res := wallet.PayoutResult{ID: p.ID, ExpectedAt: p.ExpectedAt, Code: string(p.FailureCode)}
+	switch p.Status {
+	case connector.PayoutPending:
+		res.State = wallet.PayoutPending
+	case connector.PayoutPaid:
+		res.State = wallet.PayoutPaid
+	case connector.PayoutFailed:
+		res.State = wallet.PayoutFailed
+	case connector.PayoutReturned:
+		res.State = wallet.PayoutReturned
+	case connector.PayoutCanceled:
+		res.State = wallet.PayoutCanceled
+	default:
+		res.State = wallet.PayoutUnknown
+	}
+	return res
 }
