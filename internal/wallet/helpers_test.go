@@ -171,8 +171,8 @@ func (en *env) movementNet(walletID, cur string, before time.Time) int64 {
 		if err := rows.Scan(&typ, &amount, &fee); err != nil {
 			en.t.Fatalf("movement net: %v", err)
 		}
-		switch wallet.Type(typ) {
-		case wallet.TypeDeposit, wallet.TypeReceive:
+		switch {
+		case wallet.Type(typ).Inflow():
 			net += amount - fee
 		default:
 			net -= amount + fee

@@ -30,10 +30,10 @@ const (
 )
 
 // Types lists every movement type.
-var Types = []Type{TypeDeposit, TypeSend, TypeReceive, TypeRequestPayment, TypeFee}
+var Types = []Type{TypeDeposit, TypeSend, TypeReceive, TypeRequestPayment, TypeFee, TypeExchange, TypeExchangeIn}
 
 // Inflow reports whether a movement of type t adds its Amount to the wallet.
-func (t Type) Inflow() bool { return t == TypeDeposit || t == TypeReceive }
+func (t Type) Inflow() bool { return t == TypeDeposit || t == TypeReceive || t == TypeExchangeIn }
 
 // Status is where a movement is.
 type Status string
@@ -357,7 +357,7 @@ func (s *Service) settle(ctx context.Context, m Movement) (Movement, error) {
 		}
 	}
 	if refusal == ledger.OK {
-		return s.complete(ctx, m, res[0].Timestamp.UTC())
+		return s.complete(ctx, moved(m, res), res[0].Timestamp.UTC())
 	}
 	code := CodeProcessingError
 	if refusal == ledger.InsufficientFunds {
@@ -413,6 +413,9 @@ func (s *Service) fail(ctx context.Context, m Movement, code Code) (Movement, er
 // receiveSide builds the receiving wallet's movement of a completed send.
 // Its id (PeerID) is derived from the send's, so it is recorded once.
 func receiveSide(m Movement) (Movement, bool) {
+	if m.Type == TypeExchange {
+		return exchangeInSide(m)
+	}
 	if (m.Type != TypeSend && m.Type != TypeRequestPayment) || m.PeerID == "" {
 		return Movement{}, false
 	}
