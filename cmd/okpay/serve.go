@@ -84,6 +84,7 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	}
 	svc.wallet.Register(runner)
 	svc.bank.Register(runner)
+	svc.dormancy.Register(runner)
 	// Web pages, the /v1 API and the SMTP listener mount here.
 	if err := mountWeb(srv, cfg, log, devClock, db, svc); err != nil {
 		ln.Close()

@@ -11,6 +11,7 @@ import (
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/config"
+	"github.com/okpay/okpay/internal/fx"
 	"github.com/okpay/okpay/internal/ledger"
 	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/server"
@@ -47,6 +48,9 @@ type services struct {
 	second   *twofactor.Service
 	wallet   *wallet.Service
 	bank     *wallet.BankDeposits
+	exchange *wallet.Exchange
+	dormancy *wallet.Dormancy
+	rates    *fx.Service
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -82,7 +86,12 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err != nil {
 		return services{}, err
 	}
-	return services{accounts: accounts, second: second, wallet: w, bank: bank}, nil
+	x, err := newExchange(cfg, db, w, mailer)
+	if err != nil {
+		return services{}, err
+	}
+	return services{accounts: accounts, second: second, wallet: w, bank: bank,
+		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates}, nil
 }
 
 // mountWeb mounts the web pages on srv: the home page, the language
@@ -99,6 +108,8 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Audit:       db.Audit(),
 		Wallet:      svc.wallet,
 		Bank:        svc.bank,
+		Exchange:    svc.exchange,
+		FX:          svc.rates,
 	}
 	if dev != nil {
 		o.DevClock = dev

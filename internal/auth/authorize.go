@@ -24,6 +24,10 @@ const (
 	// see it; supervisors assign it to a wallet or return it.
 	ActionBankView    Action = "bank.unmatched.view"
 	ActionBankResolve Action = "bank.unmatched.resolve"
+	// Exchange rates: staff see the rates in force and their history;
+	// supervisors set a rate (audited).
+	ActionFXRatesView Action = "fx.rates.view"
+	ActionFXRateSet   Action = "fx.rates.set"
 )
 
 // Rule says who may take an action: the owner of the resource (when
@@ -45,6 +49,8 @@ var Policy = map[Action]Rule{
 	ActionRevokeOthers: {MinRole: RoleAdmin},
 	ActionBankView:     {MinRole: RoleAgent},
 	ActionBankResolve:  {MinRole: RoleSupervisor},
+	ActionFXRatesView:  {MinRole: RoleAgent},
+	ActionFXRateSet:    {MinRole: RoleSupervisor},
 }
 
 // Resource is what an action is on: its owner (0 for none, such as the

@@ -36,6 +36,7 @@ import (
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/fees"
+	"github.com/okpay/okpay/internal/fx"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
@@ -109,6 +110,10 @@ type Options struct {
 	// Bank is the bank-transfer side of the wallet: the deposit page's
 	// bank details and the staff page for unmatched money.
 	Bank *wallet.BankDeposits
+	// Exchange is the wallet's currency exchange (/wallet/exchange).
+	Exchange *wallet.Exchange
+	// FX is the exchange rates service behind /staff/rates.
+	FX *fx.Service
 	// Methods says which deposit methods each country is offered
 	// (default: connector.DefaultAvailability()).
 	Methods *connector.Availability
@@ -138,6 +143,8 @@ type Site struct {
 	wallet       *wallet.Service
 	bank         *wallet.BankDeposits
 	methods      connector.Availability
+	exchange     *wallet.Exchange
+	fx           *fx.Service
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -164,6 +171,8 @@ func New(o Options) (*Site, error) {
 		wallet:       o.Wallet,
 		bank:         o.Bank,
 		methods:      connector.DefaultAvailability(),
+		exchange:     o.Exchange,
+		fx:           o.FX,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -307,6 +316,19 @@ func (s *Site) routes() []route {
 			route{"GET /wallet/history", s.requireUser(s.historyPage)},
 			route{"GET /wallet/history.csv", s.requireUser(s.historyCSV)},
 			route{"GET /wallet/statement", s.requireUser(s.statementPage)},
+		)
+	}
+	if s.auth != nil && s.wallet != nil && s.exchange != nil {
+		rs = append(rs,
+			route{"GET /wallet/exchange", s.requireUser(s.exchangePage)},
+			route{"POST /wallet/exchange", s.requireUser(s.exchangeQuote)},
+			route{"POST /wallet/exchange/confirm", s.requireUser(s.exchangeConfirm)},
+		)
+	}
+	if s.auth != nil && s.fx != nil {
+		rs = append(rs,
+			route{"GET /staff/rates", s.requireUser(s.staffRates)},
+			route{"POST /staff/rates", s.requireUser(s.staffRateSet)},
 		)
 	}
 	if s.auth != nil && s.bank != nil {
