@@ -184,6 +184,7 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 		t.Fatal(err)
 	}
 	o.Bank = bank
+	o.Exchange, o.FX = newTestExchange(t, db, o.Wallet, now)
 	o.Now = now
 	site := mustSite(t, o)
 	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h}
