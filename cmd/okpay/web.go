@@ -11,6 +11,7 @@ import (
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/config"
+	"github.com/okpay/okpay/internal/fx"
 	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/ledger"
 	okmail "github.com/okpay/okpay/internal/mail"
@@ -56,6 +57,9 @@ type services struct {
 	kyc      *kyc.Service
 	fixes    *wallet.Corrections
 	withdraw *wallet.Withdrawals
+	exchange *wallet.Exchange
+	dormancy *wallet.Dormancy
+	rates    *fx.Service
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -113,7 +117,12 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err != nil {
 		return services{}, err
 	}
-	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk, kyc: verify, fixes: fixes, withdraw: withdraw}, nil
+	x, err := newExchange(cfg, db, w, mailer)
+	if err != nil {
+		return services{}, err
+	}
+	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk, kyc: verify, fixes: fixes, withdraw: withdraw,
+		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates}, nil
 }
 
 // newSupport builds the support desk with the customer context (accounts,
@@ -158,6 +167,8 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		KYC:         svc.kyc,
 		Corrections: svc.fixes,
 		Withdrawals: svc.withdraw,
+		Exchange:    svc.exchange,
+		FX:          svc.rates,
 	}
 	if dev != nil {
 		o.DevClock = dev

@@ -41,6 +41,10 @@ const (
 	// different supervisor (or admin) approves.
 	ActionCorrectionPropose Action = "correction.propose"
 	ActionCorrectionApprove Action = "correction.approve"
+	// Exchange rates: staff see the rates in force and their history;
+	// supervisors set a rate (audited).
+	ActionFXRatesView Action = "fx.rates.view"
+	ActionFXRateSet   Action = "fx.rates.set"
 )
 
 // Rule says who may take an action: the owner of the resource (when
@@ -71,6 +75,8 @@ var Policy = map[Action]Rule{
 	ActionKYCReview:         {MinRole: RoleAgent},
 	ActionCorrectionPropose: {MinRole: RoleSupervisor},
 	ActionCorrectionApprove: {MinRole: RoleSupervisor},
+	ActionFXRatesView:       {MinRole: RoleAgent},
+	ActionFXRateSet:         {MinRole: RoleSupervisor},
 }
 
 // Resource is what an action is on: its owner (0 for none, such as the

@@ -18,6 +18,9 @@ type Store interface {
 	// last at or before at (greatest From, then greatest ID), whether or
 	// not it has ended by at. Errors: ErrNoRate.
 	ManualRate(ctx context.Context, base, quote string, at time.Time) (ManualRate, error)
+	// ManualRates returns the newest manual rates first (by when they were
+	// set), at most limit, ended or not: the history staff read.
+	ManualRates(ctx context.Context, limit int) ([]ManualRate, error)
 }
 
 // Tx is the store inside one transaction.

@@ -158,7 +158,7 @@ func (b *batch) one(t *Transfer) Result {
 			return res(ExistsWithDifferentFields)
 		}
 		if r.Code == OK {
-			return Result{Code: Exists, Timestamp: r.Transfer.Timestamp}
+			return Result{Code: Exists, Timestamp: r.Transfer.Timestamp, Amount: r.Transfer.Amount}
 		}
 		return Result{Code: r.Code, Timestamp: r.Transfer.Timestamp}
 	}
@@ -166,14 +166,21 @@ func (b *batch) one(t *Transfer) Result {
 	if c := b.validate(t, ts); c != OK {
 		return res(c)
 	}
-	return res(b.apply(t))
+	r := res(b.apply(t))
+	if r.Code == OK {
+		r.Amount = t.Amount
+	}
+	return r
 }
 
 const kindFlags = Pending | PostPending | VoidPending
 
 func (b *batch) validate(t *Transfer, ts int64) Code {
 	kind := t.Flags & kindFlags
-	if t.Flags&^(Linked|kindFlags) != 0 || (kind != 0 && kind&(kind-1) != 0) || t.Timeout < 0 {
+	if t.Flags&^(Linked|kindFlags|BalancingDebit) != 0 || (kind != 0 && kind&(kind-1) != 0) || t.Timeout < 0 {
+		return InvalidFlags
+	}
+	if t.Flags&BalancingDebit != 0 && kind != 0 {
 		return InvalidFlags
 	}
 	if len(t.Metadata) > MaxMetadata {
@@ -226,6 +233,16 @@ func (b *batch) validate(t *Transfer, ts int64) Code {
 // balance constraint or int64 would break.
 func (b *batch) apply(t *Transfer) Code {
 	dr, cr := b.loaded.Accounts[t.DebitAccountID], b.loaded.Accounts[t.CreditAccountID]
+	if t.Flags&BalancingDebit != 0 {
+		if dr.Flags&DebitsMustNotExceedCredits == 0 {
+			return InvalidFlags
+		}
+		avail := dr.CreditsPosted - dr.DebitsPosted - dr.DebitsPending
+		if avail <= 0 {
+			return InsufficientFunds
+		}
+		t.Amount = min(t.Amount, avail)
+	}
 	d, c := *dr, *cr
 	var ok bool
 	switch t.Flags & kindFlags {

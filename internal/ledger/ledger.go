@@ -153,6 +153,16 @@ const (
 	PostPending
 	// VoidPending voids the pending transfer PendingID.
 	VoidPending
+	// BalancingDebit makes Amount a maximum: the transfer moves as much of
+	// it as the debit account has available (credits posted less debits
+	// posted and pending) at commit, and is refused with InsufficientFunds
+	// only when that is nothing. Only for a plain (not pending) transfer
+	// from an account flagged DebitsMustNotExceedCredits. The journal keeps
+	// the amount that moved, and Result.Amount reports it; resubmitting
+	// the same id with the same maximum answers Exists. A fee that must
+	// never take a balance below zero is charged this way, inside the
+	// commit, instead of by reading the balance first.
+	BalancingDebit
 )
 
 // Transfer is an immutable movement of Amount from the debit account to the
@@ -179,8 +189,13 @@ const MaxMetadata = 1024
 // sameFields reports whether two transfers with the same id ask for the same
 // movement (the timestamp is the ledger's, not the caller's).
 func sameFields(a, b *Transfer) bool {
+	sameAmount := a.Amount == b.Amount
+	if a.Flags&BalancingDebit != 0 {
+		// a is the recorded transfer: it moved at most what was asked.
+		sameAmount = a.Amount > 0 && a.Amount <= b.Amount
+	}
 	return a.DebitAccountID == b.DebitAccountID && a.CreditAccountID == b.CreditAccountID &&
-		a.Amount == b.Amount && a.Currency == b.Currency && a.Code == b.Code &&
+		sameAmount && a.Currency == b.Currency && a.Code == b.Code &&
 		a.Flags == b.Flags && a.PendingID == b.PendingID && a.Timeout == b.Timeout &&
 		a.Metadata == b.Metadata
 }

@@ -77,4 +77,7 @@ type Result struct {
 	// Timestamp is when the transfer was committed (for Exists, the first
 	// time), or when it was refused.
 	Timestamp time.Time
+	// Amount is what the transfer moved, for OK and Exists: the amount
+	// asked for, or less for a BalancingDebit.
+	Amount int64
 }

@@ -214,10 +214,11 @@ func (t walletTx) InsertMovement(ctx context.Context, m wallet.Movement) (bool, 
 // UpdateMovement implements wallet.Tx.
 func (t walletTx) UpdateMovement(ctx context.Context, m wallet.Movement) (bool, error) {
 	n, err := t.q.Exec(ctx, `UPDATE wallet_movements SET status = $3, failure_code = $4, charge_id = $5,
-			method_display = $6, ready = $7, posted_at = $8, updated_at = $9, search = $10, version = version + 1
+			method_display = $6, ready = $7, posted_at = $8, updated_at = $9, search = $10, amount = $11,
+			version = version + 1
 		WHERE id = $1 AND version = $2`,
 		m.ID, m.Version, string(m.Status), string(m.FailureCode), m.ChargeID, m.MethodDisplay, walletFlag(m.Ready),
-		nanos(m.PostedAt), nanos(m.UpdatedAt), walletMovementSearch(m))
+		nanos(m.PostedAt), nanos(m.UpdatedAt), walletMovementSearch(m), m.Amount.Minor)
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: update movement: %w", err)
 	}

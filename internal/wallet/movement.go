@@ -31,11 +31,15 @@ const (
 
 // Types lists every movement type.
 var Types = []Type{TypeDeposit, TypeSend, TypeReceive, TypeRequestPayment, TypeFee,
-	TypeCorrectionCredit, TypeCorrectionDebit, TypeWithdrawal, TypeWithdrawalReturn}
+	TypeCorrectionCredit, TypeCorrectionDebit, TypeWithdrawal, TypeWithdrawalReturn, TypeExchange, TypeExchangeIn}
 
 // Inflow reports whether a movement of type t adds its Amount to the wallet.
 func (t Type) Inflow() bool {
-	return t == TypeDeposit || t == TypeReceive || t == TypeCorrectionCredit || t == TypeWithdrawalReturn
+	switch t {
+	case TypeDeposit, TypeReceive, TypeCorrectionCredit, TypeWithdrawalReturn, TypeExchangeIn:
+		return true
+	}
+	return false
 }
 
 // Status is where a movement is.
@@ -367,7 +371,7 @@ func (s *Service) settle(ctx context.Context, m Movement) (Movement, error) {
 		return s.held(ctx, m)
 	}
 	if refusal == ledger.OK {
-		return s.complete(ctx, m, res[0].Timestamp.UTC())
+		return s.complete(ctx, moved(m, res), res[0].Timestamp.UTC())
 	}
 	if code, ok := s.limitRefusal(m, res); ok {
 		return s.fail(ctx, m, code)
@@ -426,6 +430,9 @@ func (s *Service) fail(ctx context.Context, m Movement, code Code) (Movement, er
 // receiveSide builds the receiving wallet's movement of a completed send.
 // Its id (PeerID) is derived from the send's, so it is recorded once.
 func receiveSide(m Movement) (Movement, bool) {
+	if m.Type == TypeExchange {
+		return exchangeInSide(m)
+	}
 	if (m.Type != TypeSend && m.Type != TypeRequestPayment) || m.PeerID == "" {
 		return Movement{}, false
 	}

@@ -219,6 +219,9 @@ type PayRequestInput struct {
 	// StepUpToken approves a large payment: SendAction(amount, requester's
 	// wallet, fee payer).
 	StepUpToken string
+	// AcceptLateFee is the late fee the payer was shown (QuotePayRequest);
+	// a payment whose late fee is more is refused (late_fee_changed).
+	AcceptLateFee money.Amount
 }
 
 // QuotePayRequest is QuoteSend for paying a request.
@@ -236,6 +239,9 @@ func (s *Service) QuotePayRequest(ctx context.Context, in PayRequestInput) (Send
 		return SendQuote{}, err
 	}
 	p, err := s.plan(ctx, in.UserID, rcpt, r.Amount, payer)
+	if err == nil {
+		err = s.addLateFee(ctx, &r, &p)
+	}
 	if err != nil {
 		return SendQuote{}, err
 	}
@@ -274,7 +280,7 @@ func (s *Service) PayRequest(ctx context.Context, in PayRequestInput) (Movement,
 	}
 	return s.send(ctx, SendRequest{
 		UserID: in.UserID, Amount: r.Amount, Note: r.Note, FeePayer: in.FeePayer,
-		IdempotencyKey: in.IdempotencyKey, StepUpToken: in.StepUpToken,
+		IdempotencyKey: in.IdempotencyKey, StepUpToken: in.StepUpToken, acceptLate: in.AcceptLateFee,
 	}, &r)
 }
 

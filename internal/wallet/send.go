@@ -44,6 +44,9 @@ type SendRequest struct {
 	// Device is the device cookie of the user's browser, for the review
 	// rules (see Outgoing).
 	Device string
+
+	// acceptLate is the late fee the payer of a request was shown.
+	acceptLate money.Amount
 }
 
 // Recipient is who a send pays, as the confirmation page shows them.
@@ -64,6 +67,9 @@ type SendQuote struct {
 	// Debited leaves the sender's wallet; Credited arrives in the
 	// recipient's (Amount plus or minus the fee, by who pays it).
 	Debited, Credited money.Amount
+	// LateFee is the late fee of paying an overdue request (zero
+	// otherwise), paid by the payer and included in Debited.
+	LateFee money.Amount
 	// Available is the sender's available balance in the currency.
 	Available money.Amount
 	// StepUpRequired: the amount is at or above the large-payment
@@ -202,6 +208,7 @@ type sendPlan struct {
 	credited money.Amount
 	avail    money.Amount
 	large    bool
+	late     money.Amount
 }
 
 func checkPayer(p Payer) (Payer, error) {
@@ -329,7 +336,7 @@ func (p sendPlan) quote(twoFactor bool) SendQuote {
 		To: Recipient{WalletID: p.to.wallet.ID, UserID: p.to.wallet.UserID,
 			Display: Display(p.to.person)},
 		Amount: p.amount, Fee: p.fee, FeePayer: p.payer,
-		Debited: p.debited, Credited: p.credited, Available: p.avail,
+		Debited: p.debited, Credited: p.credited, Available: p.avail, LateFee: p.late,
 		StepUpRequired: p.large, TwoFactorEnabled: twoFactor,
 		StepUpAction: SendAction(p.amount, p.to.wallet.ID, p.payer),
 	}
@@ -416,6 +423,12 @@ func (s *Service) send(ctx context.Context, r SendRequest, req *Request) (Moveme
 		return s.replay(ctx, m)
 	}
 	p, err := s.plan(ctx, r.UserID, rcpt, r.Amount, payer)
+	if err == nil {
+		err = s.addLateFee(ctx, req, &p)
+	}
+	if err == nil {
+		err = lateFeeUnseen(p, r.acceptLate)
+	}
 	if err != nil {
 		return Movement{}, err
 	}
@@ -470,6 +483,8 @@ func (s *Service) send(ctx context.Context, r SendRequest, req *Request) (Moveme
 			Amount: p.fee.Minor, Currency: cur, Code: TransferFee, Metadata: m.ID,
 		})
 	}
+	m.Plan = withLateFee(m.Plan, parent, p, revenue, m.ID)
+	m.Fee.Minor += p.late.Minor
 	if m.Plan, err = s.withLimits(ctx, parent, m.Plan, sendMoves(p)...); err != nil {
 		return Movement{}, err
 	}

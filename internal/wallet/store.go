@@ -63,7 +63,8 @@ type Tx interface {
 	// id or the user's idempotency key is taken.
 	InsertMovement(ctx context.Context, m Movement) (bool, error)
 	// UpdateMovement writes m's mutable fields (status, failure code,
-	// charge, method display, ready, posted and updated times) when the
+	// charge, method display, ready, posted and updated times, and the
+	// amount, which only a balancing fee changes) when the
 	// stored version is m.Version, and increments the version; false when
 	// another writer got there first.
 	UpdateMovement(ctx context.Context, m Movement) (bool, error)

@@ -347,7 +347,7 @@ const (
 )
 
 // Platforms lists every platform account.
-var Platforms = []Platform{CardClearing, EWalletClearing, Bank, BankSuspense, FeeRevenue}
+var Platforms = []Platform{CardClearing, EWalletClearing, Bank, BankSuspense, FeeRevenue, FXLiquidity}
 
 func (p Platform) code() uint16 {
 	switch p {
@@ -359,6 +359,8 @@ func (p Platform) code() uint16 {
 		return AccountBank
 	case BankSuspense:
 		return AccountBankSuspense
+	case FXLiquidity:
+		return AccountFXLiquidity
 	}
 	return AccountFeeRevenue
 }

@@ -228,6 +228,7 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 		t.Fatal(err)
 	}
 	o.Withdrawals = newTestWithdrawals(t, db, now, o.Wallet, mailer)
+	o.Exchange, o.FX = newTestExchange(t, db, o.Wallet, now)
 	o.Now = now
 	o.Support = newTestSupport(t, db, outbox, now, baseURL, svc, second, o.Wallet, rk, o.KYC)
 	site := mustSite(t, o)

@@ -55,6 +55,13 @@ var walletErrorKeys = map[wallet.Code]string{
 	wallet.CodeInvalidCursor:         "wallet.error.invalid_cursor",
 	wallet.CodeInvalidFilter:         "wallet.error.invalid_filter",
 	wallet.CodeUnavailable:           "wallet.error.temporarily_unavailable",
+
+	wallet.CodeExchangeSameCurrency:    "wallet.error.exchange_same_currency",
+	wallet.CodeExchangeTooSmall:        "wallet.error.exchange_amount_too_small",
+	wallet.CodeExchangeQuoteNotFound:   "wallet.error.exchange_quote_not_found",
+	wallet.CodeExchangeQuoteExpired:    "wallet.error.exchange_quote_expired",
+	wallet.CodeExchangeRateUnavailable: "wallet.error.exchange_rate_unavailable",
+	wallet.CodeLateFeeChanged:          "wallet.error.late_fee_changed",
 }
 
 // walletTypeKeys and walletStatusKeys name movement types and statuses.
@@ -68,6 +75,8 @@ var walletTypeKeys = map[wallet.Type]string{
 	wallet.TypeCorrectionDebit:  "kyc.correction.type_debit",
 	wallet.TypeWithdrawal:       "withdraw.type.withdrawal",
 	wallet.TypeWithdrawalReturn: "withdraw.type.withdrawal_return",
+	wallet.TypeExchange:         "wallet.type.exchange",
+	wallet.TypeExchangeIn:       "wallet.type.exchange_in",
 }
 
 var walletStatusKeys = map[wallet.Status]string{
@@ -189,6 +198,9 @@ func (s *Site) movementRows(loc *i18n.Locale, ms []wallet.Movement) []movementRo
 	rows := make([]movementRow, len(ms))
 	for i, m := range ms {
 		rows[i] = movementRow{Movement: m, TypeName: loc.T(walletTypeKeys[m.Type]), StatusName: loc.T(walletStatusKeys[m.Status])}
+		if k, ok := feeMethodKeys[m.Method]; ok && m.Type == wallet.TypeFee {
+			rows[i].TypeName = loc.T(k)
+		}
 		if m.FailureCode != "" {
 			if k, ok := walletKey(m.FailureCode); ok {
 				rows[i].Failure = loc.T(k)

@@ -288,7 +288,8 @@ func (s *Site) payRequest(w http.ResponseWriter, r *http.Request, si *signedIn) 
 	if !ok {
 		return
 	}
-	in := wallet.PayRequestInput{UserID: si.user.ID, RequestID: d.Request.ID, FeePayer: wallet.Payer(d.Payer), IdempotencyKey: d.Key}
+	in := wallet.PayRequestInput{UserID: si.user.ID, RequestID: d.Request.ID, FeePayer: wallet.Payer(d.Payer), IdempotencyKey: d.Key,
+		AcceptLateFee: shownLateFee(vals, d.Request.Amount.Currency)}
 	m, err := s.wallet.PayRequest(r.Context(), in)
 	if wallet.ErrorCode(err) == wallet.CodeStepUpRequired && d.Quote != nil {
 		var token string

@@ -36,6 +36,7 @@ import (
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/fees"
+	"github.com/okpay/okpay/internal/fx"
 	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/support"
@@ -114,6 +115,10 @@ type Options struct {
 	Bank *wallet.BankDeposits
 	// Withdrawals is the withdrawal side of the wallet (/wallet/withdraw).
 	Withdrawals *wallet.Withdrawals
+	// Exchange is the wallet's currency exchange (/wallet/exchange).
+	Exchange *wallet.Exchange
+	// FX is the exchange rates service behind /staff/rates.
+	FX *fx.Service
 	// Methods says which deposit methods each country is offered
 	// (default: connector.DefaultAvailability()).
 	Methods *connector.Availability
@@ -158,6 +163,8 @@ type Site struct {
 	support      *support.Service
 	kyc          *kyc.Service
 	corrections  *wallet.Corrections
+	exchange     *wallet.Exchange
+	fx           *fx.Service
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -189,6 +196,8 @@ func New(o Options) (*Site, error) {
 		support:      o.Support,
 		kyc:          o.KYC,
 		corrections:  o.Corrections,
+		exchange:     o.Exchange,
+		fx:           o.FX,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -341,6 +350,19 @@ func (s *Site) routes() []route {
 			route{"POST /wallet/withdraw/confirm", s.requireUser(s.withdrawConfirm)},
 			route{"GET /wallet/withdrawals/{id}", s.requireUser(s.withdrawalPage)},
 			route{"POST /wallet/withdrawals/{id}/cancel", s.requireUser(s.withdrawalCancel)},
+		)
+	}
+	if s.auth != nil && s.wallet != nil && s.exchange != nil {
+		rs = append(rs,
+			route{"GET /wallet/exchange", s.requireUser(s.exchangePage)},
+			route{"POST /wallet/exchange", s.requireUser(s.exchangeQuote)},
+			route{"POST /wallet/exchange/confirm", s.requireUser(s.exchangeConfirm)},
+		)
+	}
+	if s.auth != nil && s.fx != nil {
+		rs = append(rs,
+			route{"GET /staff/rates", s.requireUser(s.staffRates)},
+			route{"POST /staff/rates", s.requireUser(s.staffRateSet)},
 		)
 	}
 	if s.auth != nil && s.bank != nil {
