@@ -74,7 +74,7 @@ func ticketArgs(tk support.Ticket) []any {
 
 func (t supportTx) InsertTicket(ctx context.Context, tk support.Ticket) (int64, int64, error) {
 	var num int64
-	if err := t.q.QueryRow(ctx, `SELECT COALESCE(MAX(number), 10000) + 1 FROM support_tickets`).Scan(&num); err != nil {
+	if err := t.q.QueryRow(ctx, `UPDATE support_ticket_numbers SET last = last + 1 WHERE id = 1 RETURNING last`).Scan(&num); err != nil {
 		return 0, 0, fmt.Errorf("sqlstore: ticket number: %w", err)
 	}
 	args := append([]any{num}, ticketArgs(tk)...)

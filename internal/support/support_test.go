@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -291,4 +292,38 @@ func scanSupport(t *testing.T, d *desk, secrets ...string) {
 	if n < 4 {
 		t.Fatalf("scanned only %d rows", n)
 	}
+}
+
+// TestTicketNumbersUnderConcurrency: tickets opened at the same moment
+// each get their own number, with none skipped by a refusal.
+func TestTicketNumbersUnderConcurrency(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		d := newDesk(t, e)
+		const n = 20
+		var wg sync.WaitGroup
+		nums := make([]int64, n)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := d.s.ReceiveMail(d.ctx, support.InboundMail{MessageID: "c" + itoa(int64(i)) + "@mail.example",
+					From: from("p" + itoa(int64(i)) + "@example.cn"), Subject: "同时来信", Text: "你好", Mailbox: support.MailboxSupport, ReceivedAt: d.clk.Now()})
+				nums[i], errs[i] = r.Number, err
+			}()
+		}
+		wg.Wait()
+		seen := map[int64]bool{}
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("mail %d: %v", i, errs[i])
+			}
+			seen[nums[i]] = true
+		}
+		for want := int64(10001); want <= 10000+n; want++ {
+			if !seen[want] {
+				t.Errorf("numbers %v: %d missing", nums, want)
+			}
+		}
+	})
 }

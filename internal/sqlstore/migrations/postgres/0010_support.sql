@@ -99,3 +99,11 @@ CREATE TABLE support_hits (
     at      BIGINT  NOT NULL
 );
 CREATE INDEX support_hits_key ON support_hits (hit_key, at);
+
+-- Ticket numbers come from one counter row: taking the next number locks
+-- it, so tickets opened at the same moment on any node never share one.
+CREATE TABLE support_ticket_numbers (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    last BIGINT NOT NULL
+);
+INSERT INTO support_ticket_numbers (id, last) VALUES (1, 10000);
