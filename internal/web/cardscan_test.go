@@ -2,53 +2,11 @@ package web_test
 
 import (
 	"context"
-	"regexp"
-	"strings"
 	"testing"
 
-	"github.com/okpay/okpay/internal/connector"
+	"github.com/okpay/okpay/internal/redact/redacttest"
 	"github.com/okpay/okpay/internal/sqlstore"
 )
-
-// digitRun is a run of digits, possibly grouped by single spaces or
-// hyphens as people type card numbers.
-var digitRun = regexp.MustCompile(`\d(?:[ -]?\d)*`)
-
-// cardLike returns the Luhn-valid runs of 13 to 19 digits in s.
-func cardLike(s string) []string {
-	var found []string
-	for _, run := range digitRun.FindAllString(s, -1) {
-		d := strings.NewReplacer(" ", "", "-", "").Replace(run)
-		if len(d) >= 13 && len(d) <= 19 && connector.LuhnValid(d) {
-			found = append(found, d)
-		}
-	}
-	return found
-}
-
-// cvcLike reports whether s holds cvc as a number of its own (not inside
-// a longer run of letters or digits, as in a random token).
-func cvcLike(s, cvc string) bool {
-	for i := strings.Index(s, cvc); i >= 0; {
-		before, after := i-1, i+len(cvc)
-		alnum := func(j int) bool {
-			if j < 0 || j >= len(s) {
-				return false
-			}
-			c := s[j]
-			return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		}
-		if !alnum(before) && !alnum(after) {
-			return true
-		}
-		next := strings.Index(s[i+1:], cvc)
-		if next < 0 {
-			break
-		}
-		i += 1 + next
-	}
-	return false
-}
 
 // assertNoCardData scans every text and blob value of every table of a
 // SQLite database (job arguments and queued mail included) and the
@@ -76,11 +34,11 @@ func assertNoCardData(t *testing.T, db *sqlstore.DB, logs string, cvcs ...string
 		t.Fatalf("found only %d tables; is the scan broken?", len(tables))
 	}
 	check := func(where, s string) {
-		if c := cardLike(s); len(c) > 0 {
+		if c := redacttest.CardLike(s); len(c) > 0 {
 			t.Errorf("%s holds a card-like number %v", where, c)
 		}
 		for _, cvc := range cvcs {
-			if cvcLike(s, cvc) {
+			if redacttest.CVCLike(s, cvc) {
 				t.Errorf("%s holds the security code %s", where, cvc)
 			}
 		}
@@ -122,16 +80,16 @@ func assertNoCardData(t *testing.T, db *sqlstore.DB, logs string, cvcs ...string
 
 func TestCardScanFindsWhatItLooksFor(t *testing.T) {
 	for _, s := range []string{"4242424242424242", "card 4242 4242 4242 4242.", "x4000000000000002y", "6205500000000000004"} {
-		if len(cardLike(s)) == 0 {
-			t.Errorf("cardLike(%q) found nothing", s)
+		if len(redacttest.CardLike(s)) == 0 {
+			t.Errorf("redacttest.CardLike(%q) found nothing", s)
 		}
 	}
 	for _, s := range []string{"4242424242424241", "order 2026112200001", "mv_01jx7k2m3n4p5q6r7s8t9v0w1x"} {
-		if c := cardLike(s); len(c) > 0 {
-			t.Errorf("cardLike(%q) = %v", s, c)
+		if c := redacttest.CardLike(s); len(c) > 0 {
+			t.Errorf("redacttest.CardLike(%q) = %v", s, c)
 		}
 	}
-	if !cvcLike(`"cvc":"739"`, "739") || cvcLike("tok_ab739cd", "739") || cvcLike("1739", "739") {
+	if !redacttest.CVCLike(`"cvc":"739"`, "739") || redacttest.CVCLike("tok_ab739cd", "739") || redacttest.CVCLike("1739", "739") {
 		t.Error("cvcLike is wrong")
 	}
 }

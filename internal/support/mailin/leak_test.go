@@ -2,13 +2,12 @@ package mailin_test
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/okpay/okpay/internal/auth"
-	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/inbound"
+	"github.com/okpay/okpay/internal/redact/redacttest"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
 	"github.com/okpay/okpay/internal/support"
@@ -22,43 +21,6 @@ const (
 	leakCVC      = "739"
 	leakPassword = "Hunter2-Qz9!"
 )
-
-var digitRun = regexp.MustCompile(`\d(?:[ -]?\d)*`)
-
-// cardLike returns the Luhn-valid runs of 13 to 19 digits in s.
-func cardLike(s string) []string {
-	var found []string
-	for _, run := range digitRun.FindAllString(s, -1) {
-		d := strings.NewReplacer(" ", "", "-", "").Replace(run)
-		if len(d) >= 13 && len(d) <= 19 && connector.LuhnValid(d) {
-			found = append(found, d)
-		}
-	}
-	return found
-}
-
-// cvcLike reports cvc as a number of its own, not inside a longer run of
-// letters or digits.
-func cvcLike(s, cvc string) bool {
-	for i := 0; ; {
-		j := strings.Index(s[i:], cvc)
-		if j < 0 {
-			return false
-		}
-		j += i
-		alnum := func(k int) bool {
-			if k < 0 || k >= len(s) {
-				return false
-			}
-			c := s[k]
-			return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		}
-		if !alnum(j-1) && !alnum(j+len(cvc)) {
-			return true
-		}
-		i = j + 1
-	}
-}
 
 // TestNothingSensitiveLeaks sends mail full of card numbers, security
 // codes and passwords every way the pipeline can meet them (a ticket, a
@@ -93,10 +55,10 @@ func TestNothingSensitiveLeaks(t *testing.T) {
 		}
 
 		check := func(where, s string) {
-			if c := cardLike(s); len(c) > 0 {
+			if c := redacttest.CardLike(s); len(c) > 0 {
 				t.Errorf("%s holds a card number %v", where, c)
 			}
-			if cvcLike(s, leakCVC) {
+			if redacttest.CVCLike(s, leakCVC) {
 				t.Errorf("%s holds the security code", where)
 			}
 			if strings.Contains(s, leakPassword) {
