@@ -52,6 +52,7 @@ type env struct {
 	auth   *auth.Service
 	wallet *wallet.Service
 	risk   *risk.Service
+	mailer *web.Mailer
 	n      atomic.Int64
 }
 
@@ -102,7 +103,7 @@ func newEnv(t *testing.T, e sqlstore.Engine) *env {
 			t.Errorf("ledger verify: %s", p)
 		}
 	})
-	return &env{t: t, db: db, clock: clk, auth: accounts, wallet: w, risk: rk}
+	return &env{t: t, db: db, clock: clk, auth: accounts, wallet: w, risk: rk, mailer: mailer}
 }
 
 const password = "correct horse battery"

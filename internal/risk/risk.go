@@ -158,8 +158,9 @@ type Store interface {
 	// movements in currency created at or after since, newest first, at
 	// most limit.
 	PastAmounts(ctx context.Context, userID int64, currency string, since time.Time, limit int) ([]int64, error)
-	// PaidBefore reports whether the user has a completed or held
-	// outgoing movement to payee.
+	// PaidBefore reports whether the user has a completed outgoing
+	// movement to payee: a wallet id, or for withdrawals the
+	// destination's display (wallet.Outgoing.Payee).
 	PaidBefore(ctx context.Context, userID int64, payee string) (bool, error)
 
 	// Case returns a case. Errors: ErrCaseNotFound.

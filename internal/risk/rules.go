@@ -202,6 +202,9 @@ func (s *Service) Admit(ctx context.Context, wtx wallet.Tx, m wallet.Movement, v
 }
 
 func payeeOf(m wallet.Movement) string {
+	if m.Type == wallet.TypeWithdrawal {
+		return m.MethodDisplay // the destination, masked
+	}
 	p := m.Counterparty.Display
 	if m.Counterparty.WalletID != "" {
 		if p != "" {

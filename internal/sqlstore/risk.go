@@ -86,7 +86,8 @@ func (s *RiskStore) PastAmounts(ctx context.Context, userID int64, currency stri
 func (s *RiskStore) PaidBefore(ctx context.Context, userID int64, payee string) (bool, error) {
 	var n int
 	err := s.db.Read().QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM wallet_movements
-		WHERE user_id = $1 AND counterparty_wallet = $2 AND status = 'completed' AND `+riskNotOutgoing+` LIMIT 1) AS x`,
+		WHERE user_id = $1 AND status = 'completed' AND `+riskNotOutgoing+`
+		AND (counterparty_wallet = $2 OR (type = 'withdrawal' AND method_display = $2)) LIMIT 1) AS x`,
 		userID, payee).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: risk paid before: %w", err)

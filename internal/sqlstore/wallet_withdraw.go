@@ -152,7 +152,7 @@ func (s *WalletStore) Withdrawals(ctx context.Context, userID int64, limit int) 
 
 // SettleWithdrawals implements wallet.WithdrawStore.
 func (s *WalletStore) SettleWithdrawals(ctx context.Context, completedSince time.Time, limit int) ([]wallet.Withdrawal, error) {
-	ws, err := s.withdrawals(ctx, `status IN ('pending', 'processing')
+	ws, err := s.withdrawals(ctx, `status IN ('pending', 'processing', 'review')
 		OR (status = 'completed' AND settled_at >= $1) ORDER BY created_at, id LIMIT $2`, nanos(completedSince), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: withdrawals to settle: %w", err)

@@ -163,6 +163,12 @@ func (s *Service) ResolveHold(ctx context.Context, movementID string, release bo
 	if err != nil {
 		return Movement{}, storeErr("movement", err)
 	}
+	if m.Type == TypeWithdrawal {
+		if s.reviewWithdrawal == nil {
+			return m, refuse(CodeNotHeld, "%s: withdrawals are not served here", m.ID)
+		}
+		return s.reviewWithdrawal(ctx, m, release)
+	}
 	if !m.OnHold() {
 		return m, refuse(CodeNotHeld, "%s has no hold", m.ID)
 	}

@@ -209,6 +209,9 @@ type Service struct {
 	limiter    Limiter
 	rails      map[Method]Rail
 	screener   Screener // review holds and freezes (risk.go); nil: none
+	// reviewWithdrawal resolves a held withdrawal (set by NewWithdrawals:
+	// a withdrawal's hold is its own state machine's, not a plain plan).
+	reviewWithdrawal func(ctx context.Context, m Movement, release bool) (Movement, error)
 	now        func() time.Time
 	log        *slog.Logger
 

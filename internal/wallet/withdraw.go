@@ -118,8 +118,10 @@ const (
 // WithdrawalStatus is where a withdrawal is.
 type WithdrawalStatus string
 
-// The statuses of a withdrawal. Pending: recorded and held, not yet
-// accepted by the rail. Processing: the rail accepted the payout; it
+// The statuses of a withdrawal. Review: the risk rules held it; its money
+// is held, and nothing goes to the rail until staff release it (then
+// pending) or refuse it (failed, the hold voided). Pending: recorded and
+// held, not yet accepted by the rail. Processing: the rail accepted the payout; it
 // settles by ExpectedAt. Completed: paid (the hold is posted). Failed: the
 // rail refused it or it failed (the hold is voided). Returned: paid, then
 // sent back, and credited back to the wallet. Canceled: canceled by the
@@ -131,14 +133,17 @@ const (
 	WithdrawalFailed     WithdrawalStatus = "failed"
 	WithdrawalReturned   WithdrawalStatus = "returned"
 	WithdrawalCanceled   WithdrawalStatus = "canceled"
+	WithdrawalReview     WithdrawalStatus = "review"
 )
 
 // WithdrawalStatuses lists every status.
-var WithdrawalStatuses = []WithdrawalStatus{WithdrawalPending, WithdrawalProcessing, WithdrawalCompleted,
-	WithdrawalFailed, WithdrawalReturned, WithdrawalCanceled}
+var WithdrawalStatuses = []WithdrawalStatus{WithdrawalReview, WithdrawalPending, WithdrawalProcessing,
+	WithdrawalCompleted, WithdrawalFailed, WithdrawalReturned, WithdrawalCanceled}
 
 // Open reports whether the money is still held.
-func (s WithdrawalStatus) Open() bool { return s == WithdrawalPending || s == WithdrawalProcessing }
+func (s WithdrawalStatus) Open() bool {
+	return s == WithdrawalPending || s == WithdrawalProcessing || s == WithdrawalReview
+}
 
 // MovementStatus is what the withdrawal's movement shows.
 func (s WithdrawalStatus) MovementStatus() Status {
@@ -149,6 +154,8 @@ func (s WithdrawalStatus) MovementStatus() Status {
 		return StatusFailed
 	case WithdrawalCanceled:
 		return StatusCanceled
+	case WithdrawalReview:
+		return StatusHeld
 	}
 	return StatusProcessing
 }
@@ -410,8 +417,10 @@ func NewWithdrawals(s *Service, o WithdrawOptions) (*Withdrawals, error) {
 	if hook == nil {
 		hook = func(string) {}
 	}
-	return &Withdrawals{s: s, store: o.Store, payers: payers, box: box, mail: o.Mailer, addDays: o.AddBusinessDays,
-		cfg: c, log: s.log, hook: hook}, nil
+	w := &Withdrawals{s: s, store: o.Store, payers: payers, box: box, mail: o.Mailer, addDays: o.AddBusinessDays,
+		cfg: c, log: s.log, hook: hook}
+	s.reviewWithdrawal = w.resolveReview
+	return w, nil
 }
 
 // Methods returns the withdrawal methods offered (those with a rail).
@@ -448,6 +457,9 @@ type WithdrawRequest struct {
 	Amount         money.Amount
 	IdempotencyKey string
 	StepUpToken    string
+	// Device is the device cookie of the user's browser, for the review
+	// rules ("": unknown).
+	Device string
 }
 
 // WithdrawQuote is what a withdrawal will do, for the confirmation page.
@@ -534,6 +546,8 @@ type withdrawQuote struct {
 	debited money.Amount
 	avail   money.Amount
 	large   bool
+	// verdict is the risk rules' answer: Hold sends it to review.
+	verdict Verdict
 }
 
 // quote works out a withdrawal, refusing early what the ledger would
@@ -575,13 +589,20 @@ func (w *Withdrawals) quote(ctx context.Context, r WithdrawRequest) (withdrawQuo
 	}
 	// Refuse early, with the words the user needs, what the ledger would
 	// refuse at commit: a frozen account, or the monthly limit.
-	if _, err := w.s.Screen(ctx, Outgoing{UserID: r.UserID, Type: TypeWithdrawal, Amount: r.Amount, Payee: d.Display()}); err != nil {
+	if q.verdict, err = w.s.Screen(ctx, withdrawOutgoing(r, d)); err != nil {
 		return withdrawQuote{}, err
 	}
 	if _, err := w.s.withLimits(ctx, ledger.NewID(), nil, q.limitMove(r.UserID)); err != nil {
 		return withdrawQuote{}, err
 	}
 	return q, nil
+}
+
+// withdrawOutgoing is a withdrawal as the screener sees it. Its payee is
+// the destination's display, which the withdrawal's movement stores as
+// its method display (see risk's PaidBefore).
+func withdrawOutgoing(r WithdrawRequest, d Destination) Outgoing {
+	return Outgoing{UserID: r.UserID, Type: TypeWithdrawal, Amount: r.Amount, Payee: d.Display(), Device: r.Device}
 }
 
 // limitMove is what a withdrawal counts against the monthly withdrawal
@@ -785,6 +806,9 @@ func (w *Withdrawals) Withdraw(ctx context.Context, r WithdrawRequest) (Withdraw
 		ExpectedAt: w.addDays(m.CreatedAt, payoutDays(d.Method)), Plan: m.Plan,
 		CreatedAt: m.CreatedAt, UpdatedAt: m.CreatedAt,
 	}
+	if q.verdict.Hold {
+		wd.Status = WithdrawalReview
+	}
 	errDup := errors.New("duplicate")
 	err = w.store.InWithdrawTx(ctx, func(tx WithdrawTx) error {
 		ok, err := tx.InsertMovement(ctx, m)
@@ -796,8 +820,8 @@ func (w *Withdrawals) Withdraw(ctx context.Context, r WithdrawRequest) (Withdraw
 		}
 		// A "not my transaction" report freezes withdrawals too, checked
 		// in this transaction so a withdrawal racing the report cannot
-		// slip through.
-		if err := w.s.Admit(ctx, tx, m, Verdict{}); err != nil {
+		// slip through; a held one opens its review case here.
+		if err := w.s.Admit(ctx, tx, m, q.verdict); err != nil {
 			return err
 		}
 		if err := tx.InsertWithdrawal(ctx, wd); err != nil {

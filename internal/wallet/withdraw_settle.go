@@ -54,12 +54,16 @@ func (w *Withdrawals) HandleAdvance(ctx context.Context, c jobs.Claimed) error {
 	if err != nil {
 		return err
 	}
-	if wd.Status != WithdrawalPending {
+	if wd.Status != WithdrawalPending && wd.Status != WithdrawalReview {
 		return nil
 	}
 	wd, err = w.advance(ctx, wd)
-	if err == nil && wd.Status == WithdrawalPending {
+	switch {
+	case err != nil:
+	case wd.Status == WithdrawalPending:
 		err = fmt.Errorf("wallet: withdrawal %s: the rail has not answered yet", wd.ID)
+	case wd.Status == WithdrawalReview && wd.HeldAt.IsZero():
+		err = fmt.Errorf("wallet: withdrawal %s: its review hold is not recorded yet", wd.ID)
 	}
 	return err
 }
@@ -111,7 +115,7 @@ func (w *Withdrawals) advance(ctx context.Context, wd Withdrawal) (Withdrawal, e
 	if !ok {
 		return wd, unavailable("no payout rail for "+string(wd.Method), nil)
 	}
-	if wd.Status == WithdrawalPending {
+	if wd.Status == WithdrawalPending || wd.Status == WithdrawalReview {
 		held, code, err := w.ensureHeld(ctx, wd)
 		if err != nil {
 			return wd, err
@@ -120,6 +124,8 @@ func (w *Withdrawals) advance(ctx context.Context, wd Withdrawal) (Withdrawal, e
 			return w.record(ctx, wd, WithdrawalFailed, code, nil)
 		}
 		if wd, err = w.markHeld(ctx, wd); err != nil || wd.Status != WithdrawalPending {
+			// Under review the money stays held and nothing goes to the
+			// rail until staff decide (resolveReview).
 			return wd, err
 		}
 		return w.pay(ctx, rail, wd)
@@ -371,4 +377,75 @@ func (w *Withdrawals) write(ctx context.Context, cur, next Withdrawal, postedAt 
 	}
 	next.Version++
 	return next, nil
+}
+
+// resolveReview carries out staff's decision on a withdrawal the risk
+// rules held (Service.ResolveHold sends withdrawals here). Release makes
+// it pending and sends the payout at once (WithdrawSettleJob retries a
+// rail that does not answer); refuse voids the hold and fails it with
+// CodeRefusedInReview (internal/risk tells the customer, so no withdrawal
+// mail is queued). Both may be repeated: the ledger ids are derived and
+// the record is written once, conditionally on its version. Errors:
+// ErrNotHeld (it was never under review, or ended the other way),
+// ErrUnavailable.
+func (w *Withdrawals) resolveReview(ctx context.Context, m Movement, release bool) (Movement, error) {
+	wd, err := w.store.Withdrawal(ctx, m.ID)
+	if err != nil {
+		return m, storeErr("withdrawal", err)
+	}
+	done := func() (Movement, error) {
+		got, err := w.s.store.Movement(ctx, m.ID)
+		if err != nil {
+			return m, storeErr("movement", err)
+		}
+		return got, nil
+	}
+	if wd.Status != WithdrawalReview {
+		released := wd.Status == WithdrawalPending || wd.Status == WithdrawalProcessing ||
+			wd.Status == WithdrawalCompleted || wd.Status == WithdrawalReturned
+		refused := wd.Status == WithdrawalFailed && wd.FailureCode == CodeRefusedInReview
+		if release && released || !release && refused {
+			return done()
+		}
+		return m, refuse(CodeNotHeld, "withdrawal %s is %s", wd.ID, wd.Status)
+	}
+	held, code, err := w.ensureHeld(ctx, wd)
+	if err != nil {
+		return m, err
+	}
+	if !held {
+		if _, err := w.record(ctx, wd, WithdrawalFailed, code, nil); err != nil {
+			return m, err
+		}
+		return m, refuse(CodeNotHeld, "withdrawal %s failed before review: %s", wd.ID, code)
+	}
+	if wd, err = w.markHeld(ctx, wd); err != nil {
+		return m, err
+	}
+	if wd.Status != WithdrawalReview {
+		return w.resolveReview(ctx, m, release) // another node decided first
+	}
+	next := wd
+	if !release {
+		at, err := w.resolve(ctx, wd, ledger.VoidPending)
+		if err != nil {
+			return m, err
+		}
+		next.Status, next.FailureCode, next.SettledAt = WithdrawalFailed, CodeRefusedInReview, at
+		if _, err := w.write(ctx, wd, next, time.Time{}, nil); err != nil {
+			return m, err
+		}
+		return done()
+	}
+	next.Status = WithdrawalPending
+	if wd, err = w.write(ctx, wd, next, time.Time{}, nil); err != nil {
+		return m, err
+	}
+	if wd.Status == WithdrawalPending {
+		if _, err := w.advance(ctx, wd); err != nil {
+			// Released and recorded: the settlement job sends the payout.
+			w.log.Warn("wallet: a released withdrawal's payout is not sent yet", "withdrawal", wd.ID, "err", err)
+		}
+	}
+	return done()
 }

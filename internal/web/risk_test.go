@@ -128,3 +128,47 @@ func TestRiskHoldAndReportPages(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestHeldWithdrawalPage: a large withdrawal to a new bank account is held
+// for review: its page says so (no "on its way"), nothing is sent, staff
+// see it in the queue with the masked account, and once a supervisor
+// releases it the page shows it at the bank.
+func TestHeldWithdrawalPage(t *testing.T) {
+	clk := clock.NewSettable(stackTime)
+	st := newStack(t, clk.Now, "http://okpay.test", web.Options{})
+	ctx := context.Background()
+	a := st.mustSignUp(t, "a@example.com", "correct horse battery", "en")
+	if _, err := st.auth.CreateUser(ctx, auth.CreateUserRequest{Email: "supervisor@okpay.test", Password: "staff pass phrase", Role: auth.RoleSupervisor, Locale: "en", ActorRole: "cli"}); err != nil {
+		t.Fatal(err)
+	}
+	st.mustDeposit(t, a.ID, money.Amount{Minor: 900_00, Currency: money.MustCurrency("USD")})
+	session := st.mustLogin(t, a.Email, "correct horse battery")
+	form := url.Values{"key": {"f_heldwithdraw01"}, "method": {"bank"}, "account": {"DE89370400440532013000"}, "holder": {"A Customer"}, "amount": {"600.00"}, "currency": {"USD"}}
+	r := post(t, st.handler, "/wallet/withdraw/confirm", form, "192.0.2.1:1000", session)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("withdraw = %d:\n%s", r.StatusCode, bodyOf(t, r))
+	}
+	path := r.Header.Get("Location")
+	page := bodyOf(t, do(t, st.handler, request{target: path, cookies: []*http.Cookie{session}}))
+	for _, want := range []string{"Under review", "held for a security review before it is sent", "withdrawal-cancel"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the held withdrawal's page lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, `id="done"`) {
+		t.Error("a held withdrawal's page says it is on its way")
+	}
+	sup := st.mustLogin(t, "supervisor@okpay.test", "staff pass phrase")
+	queue := bodyOf(t, do(t, st.handler, request{target: "/staff/risk", cookies: []*http.Cookie{sup}}))
+	id := regexp.MustCompile(`/staff/risk/(rc_[a-z2-7]+)/release`).FindStringSubmatch(queue)
+	if id == nil || !strings.Contains(queue, "DE89 •••• 3000") {
+		t.Fatalf("the queue lacks the held withdrawal to DE89 •••• 3000:\n%s", queue)
+	}
+	if r := post(t, st.handler, "/staff/risk/"+id[1]+"/release", url.Values{"note": {"ok"}}, "192.0.2.1:1000", sup); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("release = %d:\n%s", r.StatusCode, bodyOf(t, r))
+	}
+	page = bodyOf(t, do(t, st.handler, request{target: path, cookies: []*http.Cookie{session}}))
+	if !strings.Contains(page, "Processing") || strings.Contains(page, "Under review") {
+		t.Errorf("after the release the page reads:\n%s", page)
+	}
+}

@@ -51,10 +51,7 @@ func (s *Site) sendRequest(r *http.Request, si *signedIn, vals url.Values) (wall
 		payer = wallet.PayerSender
 	}
 	req := wallet.SendRequest{UserID: si.user.ID, To: strings.TrimSpace(vals.Get("to")), Amount: amount,
-		Note: vals.Get("note"), FeePayer: payer, IdempotencyKey: formKey(vals)}
-	if c, err := r.Cookie(DeviceCookie); err == nil && len(c.Value) <= maxCookieToken {
-		req.Device = c.Value
-	}
+		Note: vals.Get("note"), FeePayer: payer, IdempotencyKey: formKey(vals), Device: deviceCookie(r)}
 	return req, nil
 }
 

@@ -33,6 +33,7 @@ var withdrawalStatusKeys = map[wallet.WithdrawalStatus]string{
 	wallet.WithdrawalFailed:     "withdraw.status.failed",
 	wallet.WithdrawalReturned:   "withdraw.status.returned",
 	wallet.WithdrawalCanceled:   "withdraw.status.canceled",
+	wallet.WithdrawalReview:     "withdraw.status.review",
 }
 
 var withdrawalStatusHelpKeys = map[wallet.WithdrawalStatus]string{
@@ -42,6 +43,7 @@ var withdrawalStatusHelpKeys = map[wallet.WithdrawalStatus]string{
 	wallet.WithdrawalFailed:     "withdraw.help.failed",
 	wallet.WithdrawalReturned:   "withdraw.help.returned",
 	wallet.WithdrawalCanceled:   "withdraw.help.canceled",
+	wallet.WithdrawalReview:     "withdraw.help.review",
 }
 
 // withdrawMethodKeys name the methods.
@@ -65,7 +67,7 @@ func withdrawalRows(loc *i18n.Locale, ws []wallet.Withdrawal) []withdrawalRow {
 			Total: money.Amount{Minor: w.Amount.Minor + w.Fee.Minor, Currency: w.Amount.Currency}}
 		if k, ok := withdrawErrorKeys[w.FailureCode]; ok {
 			rows[i].Failure = loc.T(k)
-		} else if k, ok := walletErrorKeys[w.FailureCode]; ok {
+		} else if k, ok := walletKey(w.FailureCode); ok {
 			rows[i].Failure = loc.T(k)
 		}
 	}
@@ -142,7 +144,7 @@ func (s *Site) withdrawRequest(r *http.Request, si *signedIn, vals url.Values) (
 		method = wallet.MethodBank
 	}
 	return wallet.WithdrawRequest{UserID: si.user.ID, Method: method, Account: vals.Get("account"),
-		Holder: vals.Get("holder"), Amount: amount, IdempotencyKey: formKey(vals)}, nil
+		Holder: vals.Get("holder"), Amount: amount, IdempotencyKey: formKey(vals), Device: deviceCookie(r)}, nil
 }
 
 // refuseWithdraw shows a refusal on the form page.
