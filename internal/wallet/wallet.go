@@ -212,8 +212,8 @@ type Service struct {
 	// reviewWithdrawal resolves a held withdrawal (set by NewWithdrawals:
 	// a withdrawal's hold is its own state machine's, not a plain plan).
 	reviewWithdrawal func(ctx context.Context, m Movement, release bool) (Movement, error)
-	now        func() time.Time
-	log        *slog.Logger
+	now              func() time.Time
+	log              *slog.Logger
 
 	platform sync.Map // ref -> account id
 }
