@@ -252,7 +252,9 @@ type Draft struct {
 	Title, Body string
 }
 
-func (d Draft) empty() bool { return strings.TrimSpace(d.Title) == "" && strings.TrimSpace(d.Body) == "" }
+func (d Draft) empty() bool {
+	return strings.TrimSpace(d.Title) == "" && strings.TrimSpace(d.Body) == ""
+}
 
 func cleanDraft(lang string, d Draft) (Draft, error) {
 	if !utf8.ValidString(d.Title) {
