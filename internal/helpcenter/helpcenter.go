@@ -834,13 +834,13 @@ func (s *Service) Search(ctx context.Context, q, lang string, limit int) ([]Resu
 }
 
 // Suggest finds articles for what a customer is writing in a support
-// ticket: lenient where Search is strict (the text is cut to its last
+// ticket: lenient where Search is strict (the text is cut to its first
 // MaxQueryRunes characters, bad bytes dropped), and nothing found is
 // just no suggestions.
 func (s *Service) Suggest(ctx context.Context, text, lang string, limit int) ([]Result, error) {
 	text = strings.ToValidUTF8(strings.ReplaceAll(text, "\x00", " "), " ")
 	if rs := []rune(text); len(rs) > MaxQueryRunes {
-		text = string(rs[len(rs)-MaxQueryRunes:])
+		text = string(rs[:MaxQueryRunes]) // the subject comes first
 	}
 	terms := QueryTerms(text)
 	if len(terms) == 0 {
