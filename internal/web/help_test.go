@@ -187,3 +187,29 @@ func TestHelpStaffDraftsInvisible(t *testing.T) {
 		t.Errorf("published article not found by search")
 	}
 }
+
+// TestHelpSuggestionsOnSupportForm: without JavaScript, "search help
+// first" reloads the form with the articles found and the words kept as
+// the subject; the script's JSON carries text only.
+func TestHelpSuggestionsOnSupportForm(t *testing.T) {
+	st := newStack(t, helpNow, "https://okpay.localhost", web.Options{})
+	code, body := visitorGet(t, st.handler, "/support?help_q="+url.QueryEscape("提现 没到账"), "zh-CN")
+	if code != 200 {
+		t.Fatalf("GET /support?help_q: %d", code)
+	}
+	list := body[strings.Index(body, `id="help-suggest-list"`):]
+	list = list[:strings.Index(list, "</ul>")]
+	if !strings.Contains(list, `href="/help/withdrawal-process"`) || !strings.Contains(list, "<mark>提现</mark>") {
+		t.Errorf("suggestions: %s", list)
+	}
+	if !strings.Contains(body, `id="subject" name="subject" maxlength="200" required value="提现 没到账"`) {
+		t.Errorf("the search is not kept as the subject")
+	}
+	if !strings.Contains(body, `<script src="/static/help.`) {
+		t.Errorf("the suggestion script is not on the form")
+	}
+	_, body = visitorGet(t, st.handler, "/help/suggest?subject="+url.QueryEscape("<b>reset</b> password"), "en")
+	if !strings.HasPrefix(body, `{"results":[{"url":"/help/reset-password","title":[`) || strings.Contains(body, "<b>") || !strings.Contains(body, `{"text":"password","mark":true}`) {
+		t.Errorf("suggest JSON: %s", body)
+	}
+}
