@@ -21,6 +21,9 @@ func (a *app) migrateCommand() *cli.Command {
 				return err
 			}
 			defer db.Close()
+			if _, err := newHelp(ctx, log, db, cfg.Now); err != nil {
+				return err
+			}
 			if n == 0 {
 				fmt.Fprintf(a.stdout, "applied 0 migrations: the %s database at %s is up to date\n", cfg.Engine(), cfg.DatabaseLocation())
 				return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/config"
 	"github.com/okpay/okpay/internal/fx"
+	"github.com/okpay/okpay/internal/helpcenter"
 	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/ledger"
 	okmail "github.com/okpay/okpay/internal/mail"
@@ -60,6 +61,7 @@ type services struct {
 	exchange *wallet.Exchange
 	dormancy *wallet.Dormancy
 	rates    *fx.Service
+	help     *helpcenter.Service
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -121,8 +123,12 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err != nil {
 		return services{}, err
 	}
+	help, err := newHelp(ctx, log, db, cfg.Now)
+	if err != nil {
+		return services{}, err
+	}
 	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk, kyc: verify, fixes: fixes, withdraw: withdraw,
-		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates}, nil
+		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates, help: help}, nil
 }
 
 // newSupport builds the support desk with the customer context (accounts,
@@ -169,6 +175,7 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Withdrawals: svc.withdraw,
 		Exchange:    svc.exchange,
 		FX:          svc.rates,
+		Help:        svc.help,
 	}
 	if dev != nil {
 		o.DevClock = dev

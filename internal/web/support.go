@@ -194,6 +194,7 @@ type supportFormData struct {
 	Categories []support.Category
 	Tickets    []support.Ticket
 	SignedIn   bool
+	Help       *supportHelp // the help centre's suggestions (help.go)
 }
 
 func (s *Site) supportPage(w http.ResponseWriter, r *http.Request) {
@@ -203,6 +204,7 @@ func (s *Site) supportPage(w http.ResponseWriter, r *http.Request) {
 func (s *Site) renderSupportForm(w http.ResponseWriter, r *http.Request, status int, f *form) {
 	loc := s.Locale(r)
 	d := supportFormData{supportView: supportView{loc}, Complaint: strings.HasSuffix(r.URL.Path, "/complaint"), Form: f}
+	d.Help = s.supportHelpFor(r, f)
 	for _, c := range support.Categories {
 		if c != support.CatComplaint {
 			d.Categories = append(d.Categories, c)

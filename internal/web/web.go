@@ -37,6 +37,7 @@ import (
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/fees"
 	"github.com/okpay/okpay/internal/fx"
+	"github.com/okpay/okpay/internal/helpcenter"
 	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/support"
@@ -135,6 +136,9 @@ type Options struct {
 	KYC *kyc.Service
 	// Corrections are the staff's four-eyes ledger corrections.
 	Corrections *wallet.Corrections
+	// Help is the help centre (/help, /staff/help, suggestions on the
+	// support form); nil leaves it out.
+	Help *helpcenter.Service
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -165,6 +169,7 @@ type Site struct {
 	corrections  *wallet.Corrections
 	exchange     *wallet.Exchange
 	fx           *fx.Service
+	help         *helpcenter.Service
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -198,6 +203,7 @@ func New(o Options) (*Site, error) {
 		corrections:  o.Corrections,
 		exchange:     o.Exchange,
 		fx:           o.FX,
+		help:         o.Help,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -401,6 +407,7 @@ func (s *Site) routes() []route {
 			route{"POST /staff/corrections/{id}/reject", s.requireUser(s.staffCorrectionReject)},
 		)
 	}
+	rs = append(rs, s.helpRoutes()...)
 	if s.devClock != nil {
 		rs = append(rs,
 			route{"GET /dev/clock", s.devOnly(s.devClockPage)},
