@@ -1,0 +1,3 @@
+-- Empty: keeps the numbering contiguous until the migration numbered 0015 lands;
+-- delete this file then.
+SELECT 1;
