@@ -45,6 +45,9 @@ const (
 	// supervisors set a rate (audited).
 	ActionFXRatesView Action = "fx.rates.view"
 	ActionFXRateSet   Action = "fx.rates.set"
+	// Announcements (maintenance windows, support-hours changes):
+	// supervisors and admins publish and end them (audited).
+	ActionAnnounce Action = "announce.manage"
 )
 
 // Rule says who may take an action: the owner of the resource (when
@@ -77,6 +80,7 @@ var Policy = map[Action]Rule{
 	ActionCorrectionApprove: {MinRole: RoleSupervisor},
 	ActionFXRatesView:       {MinRole: RoleAgent},
 	ActionFXRateSet:         {MinRole: RoleSupervisor},
+	ActionAnnounce:          {MinRole: RoleSupervisor},
 }
 
 // Resource is what an action is on: its owner (0 for none, such as the
