@@ -115,6 +115,10 @@ func (h *Hours) Clock() (open, close string) {
 	return f(h.open), f(h.close)
 }
 
+// Length is how long a staffed day lasts: a "business day" of the
+// support targets for the business hours.
+func (h *Hours) Length() time.Duration { return h.close - h.open }
+
 // Weekdays lists the usual staffed days, Sunday first.
 func (h *Hours) Weekdays() []time.Weekday {
 	var ds []time.Weekday
