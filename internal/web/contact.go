@@ -54,8 +54,13 @@ func (s *Site) contactPage(w http.ResponseWriter, r *http.Request) {
 // businessSpan writes a support target counted in business hours:
 // "1 个工作小时", "2 business days".
 func businessSpan(loc *i18n.Locale, d, day time.Duration) string {
-	if day > 0 && d >= day && d%day == 0 {
+	switch {
+	case d == day:
+		return loc.T("channels.business_day")
+	case day > 0 && d > day && d%day == 0:
 		return loc.T("channels.business_days", "n", strconv.FormatInt(int64(d/day), 10))
+	case d == time.Hour:
+		return loc.T("channels.business_hour")
 	}
 	return loc.T("channels.business_hours", "n", strconv.FormatFloat(d.Hours(), 'f', -1, 64))
 }
