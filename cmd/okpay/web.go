@@ -7,8 +7,10 @@ import (
 	"time"
 	_ "time/tzdata" // the platform time zone works on hosts without zoneinfo
 
+	"github.com/okpay/okpay/internal/announce"
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
+	"github.com/okpay/okpay/internal/channels"
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/config"
 	"github.com/okpay/okpay/internal/fx"
@@ -60,6 +62,8 @@ type services struct {
 	exchange *wallet.Exchange
 	dormancy *wallet.Dormancy
 	rates    *fx.Service
+	channels *channels.Directory
+	announce *announce.Service
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -121,8 +125,9 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err != nil {
 		return services{}, err
 	}
+	dir, ann := newChannels(cfg, db) // channels.go
 	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk, kyc: verify, fixes: fixes, withdraw: withdraw,
-		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates}, nil
+		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates, channels: dir, announce: ann}, nil
 }
 
 // newSupport builds the support desk with the customer context (accounts,
@@ -154,21 +159,23 @@ func newSupport(cfg config.Config, db *sqlstore.DB, outbox *okmail.Outbox, a *au
 // the /dev/clock helper (loopback clients only).
 func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *clock.Offset, db *sqlstore.DB, svc services) error {
 	o := web.Options{
-		Logger:      log,
-		Now:         cfg.Now,
-		Development: cfg.Env == config.Development,
-		Auth:        svc.accounts,
-		TwoFactor:   svc.second,
-		Audit:       db.Audit(),
-		Wallet:      svc.wallet,
-		Bank:        svc.bank,
-		Risk:        svc.risk,
-		Support:     svc.support,
-		KYC:         svc.kyc,
-		Corrections: svc.fixes,
-		Withdrawals: svc.withdraw,
-		Exchange:    svc.exchange,
-		FX:          svc.rates,
+		Logger:        log,
+		Now:           cfg.Now,
+		Development:   cfg.Env == config.Development,
+		Auth:          svc.accounts,
+		TwoFactor:     svc.second,
+		Audit:         db.Audit(),
+		Wallet:        svc.wallet,
+		Bank:          svc.bank,
+		Risk:          svc.risk,
+		Support:       svc.support,
+		KYC:           svc.kyc,
+		Corrections:   svc.fixes,
+		Withdrawals:   svc.withdraw,
+		Exchange:      svc.exchange,
+		FX:            svc.rates,
+		Channels:      svc.channels,
+		Announcements: svc.announce,
 	}
 	if dev != nil {
 		o.DevClock = dev
