@@ -7,8 +7,10 @@ import (
 	"time"
 	_ "time/tzdata" // the platform time zone works on hosts without zoneinfo
 
+	"github.com/okpay/okpay/internal/announce"
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
+	"github.com/okpay/okpay/internal/channels"
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/config"
 	"github.com/okpay/okpay/internal/fx"
@@ -62,6 +64,8 @@ type services struct {
 	dormancy *wallet.Dormancy
 	rates    *fx.Service
 	help     *helpcenter.Service
+	channels *channels.Directory
+	announce *announce.Service
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -127,8 +131,10 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err != nil {
 		return services{}, err
 	}
-	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk, kyc: verify, fixes: fixes, withdraw: withdraw,
-		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates, help: help}, nil
+	svc := services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk, kyc: verify, fixes: fixes, withdraw: withdraw,
+		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates, help: help}
+	svc.channels, svc.announce = newChannels(cfg, db) // channels.go
+	return svc, nil
 }
 
 // newSupport builds the support desk with the customer context (accounts,
@@ -160,22 +166,24 @@ func newSupport(cfg config.Config, db *sqlstore.DB, outbox *okmail.Outbox, a *au
 // the /dev/clock helper (loopback clients only).
 func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *clock.Offset, db *sqlstore.DB, svc services) error {
 	o := web.Options{
-		Logger:      log,
-		Now:         cfg.Now,
-		Development: cfg.Env == config.Development,
-		Auth:        svc.accounts,
-		TwoFactor:   svc.second,
-		Audit:       db.Audit(),
-		Wallet:      svc.wallet,
-		Bank:        svc.bank,
-		Risk:        svc.risk,
-		Support:     svc.support,
-		KYC:         svc.kyc,
-		Corrections: svc.fixes,
-		Withdrawals: svc.withdraw,
-		Exchange:    svc.exchange,
-		FX:          svc.rates,
-		Help:        svc.help,
+		Logger:        log,
+		Now:           cfg.Now,
+		Development:   cfg.Env == config.Development,
+		Auth:          svc.accounts,
+		TwoFactor:     svc.second,
+		Audit:         db.Audit(),
+		Wallet:        svc.wallet,
+		Bank:          svc.bank,
+		Risk:          svc.risk,
+		Support:       svc.support,
+		KYC:           svc.kyc,
+		Corrections:   svc.fixes,
+		Withdrawals:   svc.withdraw,
+		Exchange:      svc.exchange,
+		FX:            svc.rates,
+		Help:          svc.help,
+		Channels:      svc.channels,
+		Announcements: svc.announce,
 	}
 	if dev != nil {
 		o.DevClock = dev

@@ -48,6 +48,9 @@ const (
 	// Help centre articles: staff write, publish and unpublish them
 	// (audited) and see the "was this helpful?" counts.
 	ActionHelpEdit Action = "help.edit"
+	// Announcements (maintenance windows, support-hours changes):
+	// supervisors and admins publish and end them (audited).
+	ActionAnnounce Action = "announce.manage"
 )
 
 // Rule says who may take an action: the owner of the resource (when
@@ -81,6 +84,7 @@ var Policy = map[Action]Rule{
 	ActionFXRatesView:       {MinRole: RoleAgent},
 	ActionFXRateSet:         {MinRole: RoleSupervisor},
 	ActionHelpEdit:          {MinRole: RoleAgent},
+	ActionAnnounce:          {MinRole: RoleSupervisor},
 }
 
 // Resource is what an action is on: its owner (0 for none, such as the

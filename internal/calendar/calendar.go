@@ -35,6 +35,9 @@ type Spec struct {
 	Holidays []Day `json:"holidays"`
 	// Workdays are days worked although they fall on a day off.
 	Workdays []Day `json:"workdays"`
+	// Hours are the service hours of each contact channel and language
+	// ("phone-zh", "chat"), under the same holidays (see Hours).
+	Hours map[string]HoursSpec `json:"hours,omitempty"`
 }
 
 // Day is one dated exception, "2026-10-01", with what it is for.
@@ -45,11 +48,12 @@ type Day struct {
 
 // Calendar answers business-day and business-hour questions.
 type Calendar struct {
-	loc         *time.Location
-	open, close time.Duration // since midnight
-	weekdays    [7]bool
-	holidays    map[civil]string
-	workdays    map[civil]string
+	loc          *time.Location
+	open, close  time.Duration // since midnight
+	weekdays     [7]bool
+	holidays     map[civil]string
+	workdays     map[civil]string
+	channelHours map[string]*Hours
 }
 
 type civil struct {
@@ -149,6 +153,7 @@ func New(s Spec) (*Calendar, error) {
 			bad("%04d-%02d-%02d is both a holiday and a working day", d.y, d.m, d.d)
 		}
 	}
+	errs = append(errs, c.buildHours(s.Hours)...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrSpec, errors.Join(errs...))
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/okpay/okpay/internal/calendar"
+	"github.com/okpay/okpay/internal/channels"
 	"github.com/okpay/okpay/internal/sqlstore"
 )
 
@@ -47,6 +48,7 @@ const (
 	EnvLogFormat   = "OKPAY_LOG_FORMAT"
 	EnvBaseURL     = "OKPAY_BASE_URL"
 	EnvCalendar    = "OKPAY_CALENDAR_FILE"
+	EnvChannels    = "OKPAY_CHANNELS_FILE"
 )
 
 // Log formats.
@@ -92,6 +94,10 @@ type Config struct {
 	// the built-in one for China unless OKPAY_CALENDAR_FILE names a JSON
 	// file in calendar.Spec's layout.
 	Calendar *calendar.Calendar
+	// Channels are the official contact channels (/contact, /verify),
+	// their hours kept in Calendar: the built-in ones unless
+	// OKPAY_CHANNELS_FILE names a JSON file in channels.Spec's layout.
+	Channels *channels.Directory
 	// Inbound is the support mailbox's SMTP listener (smtp.go).
 	Inbound Inbound
 }
@@ -221,6 +227,13 @@ func Load(getenv func(string) string, f Flags) (Config, error) {
 		bad("%s: %v", EnvCalendar, err)
 	}
 	c.Calendar = cal
+	if cal != nil {
+		dir, err := channels.Load(strings.TrimSpace(getenv(EnvChannels)), cal)
+		if err != nil {
+			bad("%s: %v", EnvChannels, err)
+		}
+		c.Channels = dir
+	}
 
 	if c.Env == Production {
 		if c.BaseURL == "" {

@@ -33,6 +33,7 @@ var agentNoticeKeys = map[string]string{
 	"reset":    "agent.done.reset",
 	"outcome":  "agent.done.outcome",
 	"canned":   "agent.done.canned",
+	"called":   "agent.call.done",
 }
 
 type agentTab struct {

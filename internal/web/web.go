@@ -31,9 +31,11 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/okpay/okpay/internal/announce"
 	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
+	"github.com/okpay/okpay/internal/channels"
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/fees"
 	"github.com/okpay/okpay/internal/fx"
@@ -139,6 +141,12 @@ type Options struct {
 	// Help is the help centre (/help, /staff/help, suggestions on the
 	// support form); nil leaves it out.
 	Help *helpcenter.Service
+	// Channels is the directory of official channels behind /contact and
+	// /verify (default: channels.Default of the platform calendar).
+	Channels *channels.Directory
+	// Announcements are the banners, /announcements and its Atom feed;
+	// nil leaves them out.
+	Announcements *announce.Service
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -170,6 +178,8 @@ type Site struct {
 	exchange     *wallet.Exchange
 	fx           *fx.Service
 	help         *helpcenter.Service
+	channels     *channels.Directory
+	announce     *announce.Service
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -204,12 +214,17 @@ func New(o Options) (*Site, error) {
 		exchange:     o.Exchange,
 		fx:           o.FX,
 		help:         o.Help,
+		channels:     o.Channels,
+		announce:     o.Announcements,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
 	}
 	if s.fees == nil {
 		s.fees = fees.Default()
+	}
+	if s.channels == nil {
+		s.channels = channels.Default(nil)
 	}
 	if o.Auth != nil && (o.TwoFactor == nil || o.Audit == nil) {
 		return nil, fmt.Errorf("%w: Auth needs TwoFactor and Audit", ErrOptions)
@@ -408,6 +423,7 @@ func (s *Site) routes() []route {
 		)
 	}
 	rs = append(rs, s.helpRoutes()...)
+	rs = append(rs, s.channelsRoutes()...)
 	if s.devClock != nil {
 		rs = append(rs,
 			route{"GET /dev/clock", s.devOnly(s.devClockPage)},

@@ -1,0 +1,202 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/okpay/okpay/internal/channels"
+	"github.com/okpay/okpay/internal/web/i18n"
+)
+
+// verifyData is what verify.html shows: the form, and for a checked value
+// the verdict with each reason in the reader's words.
+type verifyData struct {
+	Value    string
+	Checked  bool
+	Error    string
+	Result   channels.Result
+	Verdict  string
+	Kind     string
+	Reasons  []string
+	Domains  []string
+	Senders  []string
+	Channels []channels.Channel
+}
+
+// verifyErrorKeys are the messages of the inputs Check cannot judge;
+// verifyErrorCodes the API's codes for them.
+var (
+	verifyErrorKeys = map[error]string{
+		channels.ErrEmpty:   "channels.verify.error.empty",
+		channels.ErrTooLong: "channels.verify.error.too_long",
+		channels.ErrFormat:  "channels.verify.error.format",
+	}
+	verifyErrorCodes = map[error]string{
+		channels.ErrEmpty:   "value_missing",
+		channels.ErrTooLong: "value_too_long",
+		channels.ErrFormat:  "value_unrecognized",
+	}
+)
+
+func verifyError(err error) (key, code string, ok bool) {
+	for e, k := range verifyErrorKeys {
+		if errors.Is(err, e) {
+			return k, verifyErrorCodes[e], true
+		}
+	}
+	return "", "", false
+}
+
+// reasonKeys, verdictKeys and inputKeys name what Check says.
+var (
+	reasonKeys = map[string]string{
+		channels.ReasonPunycode:        "channels.reason.punycode",
+		channels.ReasonPunycodeInvalid: "channels.reason.punycode_invalid",
+		channels.ReasonConfusable:      "channels.reason.confusable",
+		channels.ReasonLookalike:       "channels.reason.lookalike",
+		channels.ReasonTypo:            "channels.reason.typo",
+		channels.ReasonExtraWords:      "channels.reason.extra_words",
+		channels.ReasonWrongTLD:        "channels.reason.wrong_tld",
+		channels.ReasonSubdomain:       "channels.reason.subdomain_trick",
+		channels.ReasonHTTP:            "channels.reason.http",
+		channels.ReasonScheme:          "channels.reason.scheme",
+		channels.ReasonAtInURL:         "channels.reason.at_in_url",
+		channels.ReasonIPHost:          "channels.reason.ip_host",
+		channels.ReasonUnlisted:        "channels.reason.unlisted_address",
+		channels.ReasonSender:          "channels.reason.sender_address",
+		channels.ReasonUnknownNumber:   "channels.reason.unknown_number",
+		channels.ReasonSimilarNumber:   "channels.reason.similar_number",
+		channels.ReasonInternational:   "channels.reason.international",
+	}
+	verdictKeys = map[channels.Verdict]string{
+		channels.Official:   "channels.verdict.official",
+		channels.Caution:    "channels.verdict.caution",
+		channels.Suspicious: "channels.verdict.suspicious",
+		channels.Unknown:    "channels.verdict.unknown",
+	}
+	inputKeys = map[channels.InputKind]string{
+		channels.InputEmail:  "channels.input.email",
+		channels.InputDomain: "channels.input.domain",
+		channels.InputURL:    "channels.input.url",
+		channels.InputPhone:  "channels.input.phone",
+	}
+)
+
+// reasonText writes one reason the visitor is shown.
+func reasonText(loc *i18n.Locale, r channels.Result, x channels.Reason) string {
+	key, ok := reasonKeys[x.Code]
+	if !ok {
+		return x.Code + " " + x.Detail
+	}
+	return loc.T(key, "detail", x.Detail, "official", r.Official)
+}
+
+func verdictText(loc *i18n.Locale, r channels.Result) string {
+	return loc.T(verdictKeys[r.Verdict], "value", r.Input)
+}
+
+func (s *Site) verifyPage(w http.ResponseWriter, r *http.Request) {
+	loc := s.Locale(r)
+	d := verifyData{Domains: s.channels.Domains(), Senders: s.channels.Senders(), Channels: s.channels.Channels()}
+	status := http.StatusOK
+	if q := r.URL.Query(); q.Has("value") {
+		d.Value, d.Checked = q.Get("value"), true
+		if len(d.Value) > maxEcho {
+			d.Value = d.Value[:maxEcho]
+		}
+		res, err := s.channels.Check(q.Get("value"))
+		if err != nil {
+			key, _, ok := verifyError(err)
+			if !ok {
+				s.ServerError(w, r, err)
+				return
+			}
+			d.Error, status = loc.T(key), http.StatusUnprocessableEntity
+		} else {
+			d.Result, d.Verdict, d.Kind = res, verdictText(loc, res), loc.T(inputKeys[res.Kind])
+			for _, x := range res.Reasons {
+				d.Reasons = append(d.Reasons, reasonText(loc, res, x))
+			}
+		}
+	}
+	s.Render(w, r, status, "verify", d)
+}
+
+// verifyJSON is GET /v1/verify's answer.
+type verifyJSON struct {
+	Value    string         `json:"value"`
+	Kind     string         `json:"kind"`
+	Verdict  string         `json:"verdict"`
+	Official bool           `json:"official"`
+	Message  string         `json:"message"`
+	Host     string         `json:"host,omitempty"`
+	Unicode  string         `json:"unicode,omitempty"`
+	Imitates string         `json:"imitates,omitempty"`
+	Channel  *verifyChannel `json:"channel,omitempty"`
+	Reasons  []verifyReason `json:"reasons"`
+}
+
+type verifyChannel struct {
+	ID       string `json:"id"`
+	Kind     string `json:"kind"`
+	Value    string `json:"value"`
+	Language string `json:"language,omitempty"`
+}
+
+type verifyReason struct {
+	Code    string `json:"code"`
+	Detail  string `json:"detail,omitempty"`
+	Message string `json:"message"`
+}
+
+// apiError is the API's error shape.
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Type    string `json:"type"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Param   string `json:"param,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+// verifyAPI answers GET /v1/verify?value=… with the check as JSON, its
+// messages in the caller's language (Accept-Language, else zh-CN).
+func (s *Site) verifyAPI(w http.ResponseWriter, r *http.Request) {
+	loc := s.Locale(r)
+	res, err := s.channels.Check(r.URL.Query().Get("value"))
+	if err != nil {
+		key, code, ok := verifyError(err)
+		if !ok {
+			s.log.ErrorContext(r.Context(), "web: verify", "err", err)
+			writeJSON(w, http.StatusInternalServerError, apiError{apiErrorBody{Type: "api_error", Code: "internal", Message: loc.T("channels.api.internal")}})
+			return
+		}
+		writeJSON(w, http.StatusBadRequest, apiError{apiErrorBody{Type: "invalid_request_error", Code: code, Message: loc.T(key), Param: "value"}})
+		return
+	}
+	out := verifyJSON{Value: res.Input, Kind: string(res.Kind), Verdict: string(res.Verdict), Official: res.Verdict == channels.Official,
+		Message: verdictText(loc, res), Host: res.Host, Unicode: res.Unicode, Reasons: []verifyReason{}}
+	if res.Verdict == channels.Suspicious {
+		out.Imitates = res.Official
+	}
+	if res.HasChannel {
+		out.Channel = &verifyChannel{ID: res.Channel.ID, Kind: string(res.Channel.Kind), Value: res.Channel.Value, Language: res.Channel.Language}
+	}
+	for _, x := range res.Reasons {
+		out.Reasons = append(out.Reasons, verifyReason{Code: x.Code, Detail: x.Detail, Message: reasonText(loc, res, x)})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
