@@ -14,8 +14,8 @@ import (
 //   - for Chinese, Japanese and Korean text, which has no spaces between
 //     words, every pair of adjacent characters (bigrams: 申请退款 gives
 //     申请, 请退, 退款) and every single character, so that a one- or
-//     two-character query finds a post, and a longer query is the AND of
-//     its bigrams;
+//     two-character query finds a post wherever it stands, and a longer
+//     query is the AND of the bigrams it is cut into;
 //   - for other scripts, words of letters and digits, lower-cased, after
 //     NFKC folding (full-width ＡＢＣ１ is abc1).
 //
@@ -105,8 +105,8 @@ func Terms(text string) []string {
 }
 
 // QueryTerms returns the terms a search for q looks up, every one of
-// which a topic must hold: a CJK run's bigrams (or the character itself
-// when it stands alone), and each other word; a word of three or more
+// which a topic must hold: a CJK run cut into bigrams (or the character
+// itself when it stands alone), and each other word; a word of three or more
 // characters also matches as a prefix (marked with a trailing "*":
 // "withdraw" finds "withdrawal"). Nil means nothing to search for.
 func QueryTerms(q string) []string {
@@ -123,8 +123,16 @@ func QueryTerms(q string) []string {
 		case sp.cjk && len(sp.runes) == 1:
 			add(string(sp.runes))
 		case sp.cjk:
-			for i := 0; i+1 < len(sp.runes); i++ {
-				add(string(sp.runes[i : i+2]))
+			// Most Chinese words are two characters, so a run is read
+			// as words side by side (退款到账: 退款, 到账) rather than
+			// as a phrase, and an odd last character joins the one
+			// before it.
+			rs := sp.runes
+			for i := 0; i+1 < len(rs); i += 2 {
+				add(string(rs[i : i+2]))
+			}
+			if len(rs)%2 == 1 {
+				add(string(rs[len(rs)-2:]))
 			}
 		case len(sp.runes) >= 3:
 			add(clip(string(sp.runes)) + "*")

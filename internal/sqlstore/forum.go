@@ -176,10 +176,12 @@ func (t forumTx) Topics(ctx context.Context, f forum.TopicFilter) ([]forum.Topic
 		visible = ""
 	}
 	for _, term := range f.Terms {
-		match := "ft.term = " + arg(term)
+		var match string
 		if p, ok := strings.CutSuffix(term, "*"); ok {
 			// Terms hold only letters and digits: nothing to escape.
-			match = "ft.term LIKE " + arg(p+"%")
+			match = "ft.term LIKE CAST(" + arg(p+"%") + " AS TEXT)"
+		} else {
+			match = "ft.term = " + arg(term)
 		}
 		conds = append(conds, `EXISTS (SELECT 1 FROM forum_terms ft JOIN forum_posts fp ON fp.id = ft.post_id
 			WHERE ft.topic_id = t.id AND `+match+visible+`)`)
