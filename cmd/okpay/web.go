@@ -11,6 +11,7 @@ import (
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/config"
+	"github.com/okpay/okpay/internal/forum"
 	"github.com/okpay/okpay/internal/fx"
 	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/ledger"
@@ -169,6 +170,7 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Withdrawals: svc.withdraw,
 		Exchange:    svc.exchange,
 		FX:          svc.rates,
+		Forum:       forum.New(forum.Options{Store: db.Forum(), Now: cfg.Now}),
 	}
 	if dev != nil {
 		o.DevClock = dev

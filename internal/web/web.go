@@ -36,6 +36,7 @@ import (
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/fees"
+	"github.com/okpay/okpay/internal/forum"
 	"github.com/okpay/okpay/internal/fx"
 	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/risk"
@@ -135,6 +136,9 @@ type Options struct {
 	KYC *kyc.Service
 	// Corrections are the staff's four-eyes ledger corrections.
 	Corrections *wallet.Corrections
+	// Forum is the community forum (/community, /staff/community);
+	// nil leaves it out.
+	Forum *forum.Service
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -165,6 +169,7 @@ type Site struct {
 	corrections  *wallet.Corrections
 	exchange     *wallet.Exchange
 	fx           *fx.Service
+	forum        *forum.Service
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -198,6 +203,7 @@ func New(o Options) (*Site, error) {
 		corrections:  o.Corrections,
 		exchange:     o.Exchange,
 		fx:           o.FX,
+		forum:        o.Forum,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -383,6 +389,9 @@ func (s *Site) routes() []route {
 	}
 	if s.auth != nil && s.support != nil {
 		rs = append(rs, s.supportRoutes()...)
+	}
+	if s.auth != nil && s.forum != nil {
+		rs = append(rs, s.forumRoutes()...)
 	}
 	if s.auth != nil && s.kyc != nil {
 		rs = append(rs,
