@@ -193,7 +193,7 @@ type forumIndexData struct {
 	forumView
 	Categories []forum.Category
 	Counts     map[forum.Category]int
-	Category   forum.Category
+	Current    forum.Category // the category shown, "" for all
 	Query      string
 	Searched   bool
 	Listing    forum.Listing
@@ -211,7 +211,7 @@ func (s *Site) forumIndex(w http.ResponseWriter, r *http.Request) {
 		d.Query = ""
 	}
 	if c := forum.Category(q.Get("c")); c.Valid() {
-		d.Category = c
+		d.Current = c
 	}
 	var err error
 	if d.Counts, err = s.forum.CategoryCounts(r.Context()); err != nil {
@@ -222,7 +222,7 @@ func (s *Site) forumIndex(w http.ResponseWriter, r *http.Request) {
 		d.Searched = true
 		d.Listing, err = s.forum.Search(r.Context(), a, d.Query, pageParam(r))
 	} else {
-		d.Listing, err = s.forum.List(r.Context(), a, d.Category, pageParam(r))
+		d.Listing, err = s.forum.List(r.Context(), a, d.Current, pageParam(r))
 	}
 	if err != nil {
 		s.ServerError(w, r, err)
@@ -233,8 +233,8 @@ func (s *Site) forumIndex(w http.ResponseWriter, r *http.Request) {
 		if d.Query != "" {
 			v.Set("q", d.Query)
 		}
-		if d.Category != "" {
-			v.Set("c", string(d.Category))
+		if d.Current != "" {
+			v.Set("c", string(d.Current))
 		}
 		v.Set("page", strconv.Itoa(page))
 		return "/community?" + v.Encode()
