@@ -671,3 +671,41 @@ func TestInputChecks(t *testing.T) {
 		}
 	})
 }
+
+// TestRateLimitUnderConcurrency: a member's replies sent at the same
+// moment from many requests (on any node) are counted one after the
+// other: exactly the limit get through.
+func TestRateLimitUnderConcurrency(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		b := newBoard(t, e)
+		mei := b.member("mei@example.com", auth.RoleCustomer, year)
+		tom := b.member("tom@example.com", auth.RoleCustomer, year)
+		tp := b.topic(mei, forum.CatOther, "Busy topic", "first")
+		const tries = 8
+		errs := make(chan error, tries)
+		for range tries {
+			go func() {
+				_, err := b.f.Reply(b.ctx, tom, tp.TopicID, "me too")
+				errs <- err
+			}()
+		}
+		ok, limited := 0, 0
+		for range tries {
+			err := <-errs
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, forum.ErrRateLimited):
+				limited++
+			default:
+				t.Errorf("reply: %v", err)
+			}
+		}
+		if ok != forum.DefaultLimits.RepliesPerMinute || limited != tries-ok {
+			t.Errorf("%d replies stored, %d refused; want %d stored", ok, limited, forum.DefaultLimits.RepliesPerMinute)
+		}
+		if n := b.count("SELECT COUNT(*) FROM forum_posts WHERE author_id = $1", tom.UserID); n != forum.DefaultLimits.RepliesPerMinute {
+			t.Errorf("%d replies in the table", n)
+		}
+	})
+}
