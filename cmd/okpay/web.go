@@ -13,6 +13,7 @@ import (
 	"github.com/okpay/okpay/internal/channels"
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/config"
+	"github.com/okpay/okpay/internal/forum"
 	"github.com/okpay/okpay/internal/fx"
 	"github.com/okpay/okpay/internal/helpcenter"
 	"github.com/okpay/okpay/internal/kyc"
@@ -184,6 +185,7 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Help:          svc.help,
 		Channels:      svc.channels,
 		Announcements: svc.announce,
+		Forum:         forum.New(forum.Options{Store: db.Forum(), Now: cfg.Now}),
 	}
 	if dev != nil {
 		o.DevClock = dev

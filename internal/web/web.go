@@ -38,6 +38,7 @@ import (
 	"github.com/okpay/okpay/internal/channels"
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/fees"
+	"github.com/okpay/okpay/internal/forum"
 	"github.com/okpay/okpay/internal/fx"
 	"github.com/okpay/okpay/internal/helpcenter"
 	"github.com/okpay/okpay/internal/kyc"
@@ -147,6 +148,9 @@ type Options struct {
 	// Announcements are the banners, /announcements and its Atom feed;
 	// nil leaves them out.
 	Announcements *announce.Service
+	// Forum is the community forum (/community, /staff/community);
+	// nil leaves it out.
+	Forum *forum.Service
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -180,6 +184,7 @@ type Site struct {
 	help         *helpcenter.Service
 	channels     *channels.Directory
 	announce     *announce.Service
+	forum        *forum.Service
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -216,6 +221,7 @@ func New(o Options) (*Site, error) {
 		help:         o.Help,
 		channels:     o.Channels,
 		announce:     o.Announcements,
+		forum:        o.Forum,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -404,6 +410,9 @@ func (s *Site) routes() []route {
 	}
 	if s.auth != nil && s.support != nil {
 		rs = append(rs, s.supportRoutes()...)
+	}
+	if s.auth != nil && s.forum != nil {
+		rs = append(rs, s.forumRoutes()...)
 	}
 	if s.auth != nil && s.kyc != nil {
 		rs = append(rs,
