@@ -64,7 +64,7 @@ func (s *ChatStore) Listen(ctx context.Context, ready func(), fn func(string)) e
 type chatTx struct{ supportTx }
 
 const chatColumns = `c.id, c.ticket_id, c.customer_id, c.agent_id, c.status, c.last_seq, c.language, c.customer_typing,
-	c.agent_typing, c.created_at, c.updated_at, c.taken_at, c.ended_at, t.number, t.requester_email`
+	c.agent_typing, c.created_at, c.updated_at, c.taken_at, c.ended_at, t.number, t.requester_email, t.subject`
 
 const chatFrom = ` FROM chat_chats c JOIN support_tickets t ON t.id = c.ticket_id`
 
@@ -78,7 +78,7 @@ func scanChats(rows Rows) ([]chat.Chat, error) {
 			ctyping, atyping, created, updated, taken, end int64
 		)
 		if err := rows.Scan(&c.ID, &c.TicketID, &c.CustomerID, &c.AgentID, &status, &c.LastSeq, &c.Language, &ctyping,
-			&atyping, &created, &updated, &taken, &end, &c.TicketNumber, &c.CustomerEmail); err != nil {
+			&atyping, &created, &updated, &taken, &end, &c.TicketNumber, &c.CustomerEmail, &c.Subject); err != nil {
 			return nil, err
 		}
 		c.Status = chat.Status(status)
@@ -273,13 +273,6 @@ func (t chatTx) Beat(ctx context.Context, agentID int64, at, expires time.Time) 
 		ON CONFLICT (agent_id) DO UPDATE SET seen_at = excluded.seen_at, expires_at = excluded.expires_at`,
 		agentID, nanos(at), nanos(expires))
 	if err != nil {
-		return fmt.Errorf("sqlstore: chat presence: %w", err)
-	}
-	return nil
-}
-
-func (t chatTx) Leave(ctx context.Context, agentID int64) error {
-	if _, err := t.q.Exec(ctx, `DELETE FROM chat_agents WHERE agent_id = $1`, agentID); err != nil {
 		return fmt.Errorf("sqlstore: chat presence: %w", err)
 	}
 	return nil

@@ -40,6 +40,7 @@ import (
 	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/support"
+	"github.com/okpay/okpay/internal/support/chat"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
@@ -135,6 +136,8 @@ type Options struct {
 	KYC *kyc.Service
 	// Corrections are the staff's four-eyes ledger corrections.
 	Corrections *wallet.Corrections
+	// Chat is live chat (/support/chat, /agent/chats), with Support.
+	Chat *chat.Service
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -165,6 +168,8 @@ type Site struct {
 	corrections  *wallet.Corrections
 	exchange     *wallet.Exchange
 	fx           *fx.Service
+	chat         *chat.Service
+	chatOrigins  []string // TrustedOrigins, for the chat socket's handshake
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -198,6 +203,8 @@ func New(o Options) (*Site, error) {
 		corrections:  o.Corrections,
 		exchange:     o.Exchange,
 		fx:           o.FX,
+		chat:         o.Chat,
+		chatOrigins:  o.TrustedOrigins,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -383,6 +390,9 @@ func (s *Site) routes() []route {
 	}
 	if s.auth != nil && s.support != nil {
 		rs = append(rs, s.supportRoutes()...)
+	}
+	if s.auth != nil && s.support != nil && s.chat != nil {
+		rs = append(rs, s.chatRoutes()...)
 	}
 	if s.auth != nil && s.kyc != nil {
 		rs = append(rs,

@@ -116,6 +116,7 @@ type Chat struct {
 	// Read with the chat from its ticket, for lists.
 	TicketNumber  int64
 	CustomerEmail string
+	Subject       string
 }
 
 // Message is one line of a chat.

@@ -467,14 +467,6 @@ func (s *Service) Online(ctx context.Context, a auth.Actor) error {
 	return s.store.InTx(ctx, func(tx Tx) error { return tx.Beat(ctx, a.UserID, now, now.Add(s.presence)) })
 }
 
-// Offline records that the agent a left (their console closed).
-func (s *Service) Offline(ctx context.Context, a auth.Actor) error {
-	if !IsStaff(a) {
-		return ErrForbidden
-	}
-	return s.store.InTx(ctx, func(tx Tx) error { return tx.Leave(ctx, a.UserID) })
-}
-
 // Transcript mails the chat's transcript to the customer's registered
 // address (never to another), threaded on its ticket, and says so in the
 // chat. Errors: ErrNotFound, ErrRateLimited.

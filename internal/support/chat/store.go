@@ -55,8 +55,6 @@ type Tx interface {
 	LatestChat(ctx context.Context, customerID int64) (Chat, error)
 	// Beat records that agentID is online until expires.
 	Beat(ctx context.Context, agentID int64, at, expires time.Time) error
-	// Leave records that agentID went offline.
-	Leave(ctx context.Context, agentID int64) error
 	// AgentsOnline counts agents whose presence has not expired at at.
 	AgentsOnline(ctx context.Context, at time.Time) (int, error)
 	// Notify publishes payload to every node once the transaction
