@@ -20,6 +20,7 @@ import (
 	"github.com/okpay/okpay/internal/server"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/support"
+	"github.com/okpay/okpay/internal/support/chat"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web"
 )
@@ -60,6 +61,7 @@ type services struct {
 	exchange *wallet.Exchange
 	dormancy *wallet.Dormancy
 	rates    *fx.Service
+	chat     *chat.Service // run its signal listener: chat.Run(ctx)
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -121,8 +123,10 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err != nil {
 		return services{}, err
 	}
+	// Live chat is staffed in the business calendar's opening hours.
+	talk := chat.New(chat.Options{Store: db.Chat(), Desk: desk, Hours: chat.CalendarHours{Calendar: cfg.Calendar}, Now: cfg.Now, Logger: log})
 	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk, kyc: verify, fixes: fixes, withdraw: withdraw,
-		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates}, nil
+		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates, chat: talk}, nil
 }
 
 // newSupport builds the support desk with the customer context (accounts,
@@ -169,6 +173,7 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Withdrawals: svc.withdraw,
 		Exchange:    svc.exchange,
 		FX:          svc.rates,
+		Chat:        svc.chat,
 	}
 	if dev != nil {
 		o.DevClock = dev
