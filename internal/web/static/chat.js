@@ -43,6 +43,7 @@
     var label = status.textContent;
     var pending = []; // {cid, text, node}: sent, not yet seen stored
     var ws = null, tries = 0, typingTimer = null, lastTyping = 0;
+    var leaving = false; // a form of the panel (end, transcript) is being sent
 
     function scroll() { log.scrollTop = log.scrollHeight; }
 
@@ -86,7 +87,7 @@
           status.textContent = f.label;
           root.setAttribute("data-status", f.status);
           showTyping(f.typing);
-          if (open && !f.open) {
+          if (open && !f.open && !leaving) {
             // The chat ended or went to the ticket queue: the page shows
             // what to do next.
             location.reload();
@@ -163,6 +164,9 @@
         }
       });
     }
+    Array.prototype.forEach.call(root.querySelectorAll(".chat-actions form"), function (f) {
+      f.addEventListener("submit", function () { leaving = true; });
+    });
     scroll();
     connect();
   }
