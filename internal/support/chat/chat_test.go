@@ -242,6 +242,21 @@ func TestChatSeqOrder(t *testing.T) {
 		if m1.Seq != m2.Seq || len(f.all(cust, c.ID)) != len(ms)+1 {
 			t.Errorf("resend stored twice: seqs %d and %d", m1.Seq, m2.Seq)
 		}
+		// A resend racing the original: both answered, one stored.
+		got := make(chan chat.Message, 2)
+		for range 2 {
+			go func() {
+				m, err := f.chat.Post(f.ctx, cust, c.ID, "raced", "race-id")
+				if err != nil {
+					t.Error(err)
+				}
+				got <- m
+			}()
+		}
+		r1, r2 := <-got, <-got
+		if r1.Seq != r2.Seq || len(f.all(cust, c.ID)) != len(ms)+2 {
+			t.Errorf("raced resend: seqs %d and %d, %d messages", r1.Seq, r2.Seq, len(f.all(cust, c.ID)))
+		}
 	})
 }
 

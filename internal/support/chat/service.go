@@ -197,7 +197,24 @@ func (s *Service) Post(ctx context.Context, a auth.Actor, chatID int64, text, cl
 	}
 	clientID = cleanClientID(clientID)
 	var m Message
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	for try := 0; ; try++ {
+		err = s.postTx(ctx, a, chatID, body, f, clientID, &m)
+		// The same message sent twice at once (a resend racing the
+		// original): the second finds the first stored on its retry.
+		if !errors.Is(err, ErrDuplicate) || try > 0 {
+			break
+		}
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	s.publish(chatPayload(chatID))
+	return m, nil
+}
+
+func (s *Service) postTx(ctx context.Context, a auth.Actor, chatID int64, body string, f redact.Findings, clientID string, out *Message) error {
+	var m Message
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		c, err := tx.Chat(ctx, chatID)
 		if err != nil {
 			return err
@@ -219,11 +236,8 @@ func (s *Service) Post(ctx context.Context, a auth.Actor, chatID int64, text, cl
 		m, err = s.post(ctx, tx, c, k, a.UserID, body, f, clientID)
 		return err
 	})
-	if err != nil {
-		return Message{}, err
-	}
-	s.publish(chatPayload(chatID))
-	return m, nil
+	*out = m
+	return err
 }
 
 // Typing tells the other side that a is typing in the chat.
