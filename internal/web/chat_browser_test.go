@@ -207,6 +207,10 @@ func TestBrowserChat(t *testing.T) {
 	a.Click("#chat-send")
 	waitFor(t, c, "the agent's answer", logHas("Hello, let me check"))
 	waitFor(t, c, "typing to stop", `document.querySelector("#chat-typing").hidden`)
+	a.Type("#chat-input", "One moment please")
+	waitFor(t, c, "the typing indicator again after a message", `!document.querySelector("#chat-typing").hidden`)
+	a.Click("#chat-send")
+	waitFor(t, c, "the agent's second answer", logHas("One moment please"))
 
 	c.Type("#chat-input", "My card is 4242 4242 4242 4242")
 	c.Click("#chat-send")

@@ -148,6 +148,7 @@
         pending.push(p);
         send(p);
         input.value = "";
+        lastTyping = 0; // the message ended "typing": the next keystroke says so again
         input.focus();
       });
       input.addEventListener("keydown", function (e) {
