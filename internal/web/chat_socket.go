@@ -26,6 +26,21 @@ const chatPoll = 2 * time.Second
 // chatWriteTimeout bounds one frame's write to a slow or gone client.
 const chatWriteTimeout = 10 * time.Second
 
+// chatRecheck is how often an open socket checks that its session still
+// exists: signing out (here or from another device) or the session's
+// expiry closes the socket within it.
+const chatRecheck = time.Minute
+
+// statusSignedOut closes a socket whose session ended; chat.js then
+// reloads the page (which asks to sign in) instead of reconnecting.
+const statusSignedOut websocket.StatusCode = 4001
+
+// signedOut reports whether si's session has ended since the handshake.
+func (s *Site) signedOut(ctx context.Context, si *signedIn) bool {
+	_, _, err := s.auth.Authenticate(ctx, si.token)
+	return errors.Is(err, auth.ErrSessionExpired) || errors.Is(err, auth.ErrDisabled)
+}
+
 // socketOriginOK is the WebSocket handshake's cross-site check: a
 // browser always sends Origin on a WebSocket, and it must be this site
 // (or a trusted origin). Without it any page on the web could open a
@@ -115,6 +130,12 @@ func (s *Site) chatSocket(w http.ResponseWriter, r *http.Request) {
 			}
 			switch f.T {
 			case "send":
+				// A message is written only for a session that still
+				// exists (signed out elsewhere, expired: the socket ends).
+				if s.signedOut(ctx, si) {
+					conn.Close(statusSignedOut, "signed out")
+					return
+				}
 				m, err := s.chat.Post(ctx, a, id, f.Text, f.CID)
 				if err != nil {
 					msg, ok := chatErrorText(loc, err)
@@ -144,6 +165,8 @@ func (s *Site) chatSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	poll := time.NewTicker(chatPoll)
 	defer poll.Stop()
+	recheck := time.NewTicker(chatRecheck)
+	defer recheck.Stop()
 	last, sent := after, chatState{}
 	for {
 		v, err := s.chat.Since(ctx, a, id, last)
@@ -177,6 +200,11 @@ func (s *Site) chatSocket(w http.ResponseWriter, r *http.Request) {
 		case <-beat.C:
 			if staff {
 				_ = s.chat.Online(ctx, a)
+			}
+		case <-recheck.C:
+			if s.signedOut(ctx, si) {
+				conn.Close(statusSignedOut, "signed out")
+				return
 			}
 		case <-poll.C:
 			if v.Chat.Status == chat.StatusWaiting && v.Side == chat.KindCustomer {
@@ -223,6 +251,8 @@ func (s *Site) agentChatsSocket(w http.ResponseWriter, r *http.Request) {
 	defer beat.Stop()
 	poll := time.NewTicker(chatPoll)
 	defer poll.Stop()
+	recheck := time.NewTicker(chatRecheck)
+	defer recheck.Stop()
 	_ = s.chat.Online(ctx, a)
 	var sent []queueRow
 	first := true
@@ -248,6 +278,11 @@ func (s *Site) agentChatsSocket(w http.ResponseWriter, r *http.Request) {
 		case <-poll.C:
 		case <-beat.C:
 			_ = s.chat.Online(ctx, a)
+		case <-recheck.C:
+			if s.signedOut(ctx, si) {
+				conn.Close(statusSignedOut, "signed out")
+				return
+			}
 		}
 	}
 }

@@ -260,6 +260,27 @@ func TestChatSocketConversation(t *testing.T) {
 	if e := got[len(got)-1]; e.CID != "c9" || !strings.Contains(e.Text, "2000") {
 		t.Errorf("too long: %+v", e)
 	}
+	// Signed out elsewhere: the open socket writes nothing more and is
+	// closed as signed out.
+	if w := cs.mei.do("POST", "/logout", nil, formType); w.Code != http.StatusSeeOther {
+		t.Fatalf("logout: %d", w.Code)
+	}
+	send(t, again, map[string]string{"t": "send", "text": "after signing out", "cid": "c10"})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		_, b, err := again.Read(ctx)
+		if err != nil {
+			if websocket.CloseStatus(err) != 4001 {
+				t.Errorf("socket after sign-out ended with %v, want close 4001", err)
+			}
+			break
+		}
+		if strings.Contains(string(b), "after signing out") {
+			t.Fatal("a signed-out socket wrote a message")
+		}
+	}
+	cs.mei = signIn(t, cs.st, "mei@example.com", "a long quiet river")
 	// The customer ends the chat; the agent's panel sees it closed.
 	if w := cs.mei.do("POST", "/support/chat/"+cs.chatID+"/end", nil, formType); w.Code != http.StatusSeeOther {
 		t.Fatalf("end: %d", w.Code)

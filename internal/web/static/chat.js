@@ -124,7 +124,11 @@
         try { f = JSON.parse(e.data); } catch (err) { return; }
         handle(f);
       };
-      ws.onclose = function () {
+      ws.onclose = function (e) {
+        if (e.code === 4001) {
+          location.reload(); // signed out: the page asks to sign in
+          return;
+        }
         ws = null;
         root.setAttribute("data-connected", "false");
         status.textContent = root.getAttribute("data-reconnecting");
@@ -210,7 +214,11 @@
         try { f = JSON.parse(e.data); } catch (err) { return; }
         if (f.t === "queue") draw(f.chats || []);
       };
-      ws.onclose = function () {
+      ws.onclose = function (e) {
+        if (e.code === 4001) {
+          location.reload();
+          return;
+        }
         box.setAttribute("data-connected", "false");
         setTimeout(connect, backoff(tries++));
       };
