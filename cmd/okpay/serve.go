@@ -101,6 +101,9 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	}
 	workers := make(chan error, 1)
 	go func() { workers <- runner.Run(ctx) }()
+	chatSignals := make(chan error, 1)
+	// Live chat's signals between nodes (LISTEN on PostgreSQL).
+	go func() { chatSignals <- svc.chat.Run(ctx) }()
 	if mailer.mailbox != nil { // development only; it answers loopback clients only
 		srv.Handle("GET "+okmail.DevMailboxPath, mailer.mailbox)
 		srv.Handle("GET "+okmail.DevMailboxPath+"/", mailer.mailbox)
@@ -115,6 +118,9 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	}
 	if werr := <-workers; werr != nil {
 		log.Error("background jobs stopped with an error", "err", werr)
+	}
+	if cerr := <-chatSignals; cerr != nil {
+		log.Error("live chat signals stopped with an error", "err", cerr)
 	}
 	log.Info("stopped")
 	return err

@@ -24,6 +24,7 @@ import (
 	"github.com/okpay/okpay/internal/server"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/support"
+	"github.com/okpay/okpay/internal/support/chat"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web"
 )
@@ -67,6 +68,7 @@ type services struct {
 	help     *helpcenter.Service
 	channels *channels.Directory
 	announce *announce.Service
+	chat     *chat.Service // run its signal listener: chat.Run(ctx)
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -135,6 +137,8 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	svc := services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk, kyc: verify, fixes: fixes, withdraw: withdraw,
 		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates, help: help}
 	svc.channels, svc.announce = newChannels(cfg, db) // channels.go
+	// Live chat is staffed in the business calendar's opening hours.
+	svc.chat = chat.New(chat.Options{Store: db.Chat(), Desk: desk, Hours: chat.CalendarHours{Calendar: cfg.Calendar}, Now: cfg.Now, Logger: log})
 	return svc, nil
 }
 
@@ -186,6 +190,7 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Channels:      svc.channels,
 		Announcements: svc.announce,
 		Forum:         forum.New(forum.Options{Store: db.Forum(), Now: cfg.Now}),
+		Chat:          svc.chat,
 	}
 	if dev != nil {
 		o.DevClock = dev

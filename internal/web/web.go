@@ -44,6 +44,7 @@ import (
 	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/support"
+	"github.com/okpay/okpay/internal/support/chat"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
@@ -151,6 +152,8 @@ type Options struct {
 	// Forum is the community forum (/community, /staff/community);
 	// nil leaves it out.
 	Forum *forum.Service
+	// Chat is live chat (/support/chat, /agent/chats), with Support.
+	Chat *chat.Service
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -185,6 +188,8 @@ type Site struct {
 	channels     *channels.Directory
 	announce     *announce.Service
 	forum        *forum.Service
+	chat         *chat.Service
+	chatOrigins  []string // TrustedOrigins, for the chat socket's handshake
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -222,6 +227,8 @@ func New(o Options) (*Site, error) {
 		channels:     o.Channels,
 		announce:     o.Announcements,
 		forum:        o.Forum,
+		chat:         o.Chat,
+		chatOrigins:  o.TrustedOrigins,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -413,6 +420,9 @@ func (s *Site) routes() []route {
 	}
 	if s.auth != nil && s.forum != nil {
 		rs = append(rs, s.forumRoutes()...)
+	}
+	if s.auth != nil && s.support != nil && s.chat != nil {
+		rs = append(rs, s.chatRoutes()...)
 	}
 	if s.auth != nil && s.kyc != nil {
 		rs = append(rs,
