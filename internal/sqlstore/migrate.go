@@ -45,9 +45,12 @@ func Migrations(e Engine) ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, Name: name, SQL: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
-	for i := range ms {
-		if ms[i].Version != i+1 {
-			return nil, fmt.Errorf("sqlstore: migration %s: expected number %d", ms[i].Name, i+1)
+	// Numbers are unique and ascending but may leave gaps: features built
+	// in parallel reserve their numbers ahead, and Migrate applies every
+	// version not yet recorded, whatever its place.
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("sqlstore: migration %s: number %d used twice", ms[i].Name, ms[i].Version)
 		}
 	}
 	return ms, nil
