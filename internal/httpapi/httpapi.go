@@ -522,11 +522,12 @@ func printableASCII(s string) bool {
 	return s != ""
 }
 
-// requestHash identifies a POST for its Idempotency-Key.
-func requestHash(r *Request) string {
+// RequestHash identifies a request for its Idempotency-Key: the SHA-256
+// of its method, path and body.
+func RequestHash(method, path string, body []byte) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n", r.Method, r.URL.Path)
-	h.Write(r.Body)
+	fmt.Fprintf(h, "%s\n%s\n", method, path)
+	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -535,7 +536,7 @@ func (a *API) idempotent(x *exchange, rt Route, req *Request) {
 	ctx := context.WithoutCancel(req.Context())
 	key := IdempotencyKey{Owner: req.Key.Owner, Livemode: req.Key.Livemode(), Key: req.IdempotencyKey}
 	now := a.now().UTC()
-	hash := requestHash(req)
+	hash := RequestHash(req.Method, req.URL.Path, req.Body)
 	saved, claimed, err := a.idem.Claim(ctx, key, hash, now, now.Add(-IdempotencyRetention), now.Add(-idempotencyStale))
 	if err != nil {
 		a.writeError(x, err)

@@ -47,6 +47,21 @@ func (s *Schema) MarshalJSON() ([]byte, error) {
 	return append(b[:len(b)-1], []byte(`,"additionalProperties":false}`)...), nil
 }
 
+// UnmarshalJSON reads a schema back from a document (tests check
+// responses against the served one).
+func (s *Schema) UnmarshalJSON(b []byte) error {
+	type plain Schema
+	aux := struct {
+		*plain
+		AdditionalProperties *bool `json:"additionalProperties"`
+	}{plain: (*plain)(s)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	s.Closed = aux.AdditionalProperties != nil && !*aux.AdditionalProperties
+	return nil
+}
+
 // Schema constructors, for readable route definitions.
 
 // Ref refers to the named component schema.

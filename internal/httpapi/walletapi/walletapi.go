@@ -22,6 +22,8 @@ package walletapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -66,16 +68,16 @@ const (
 
 // Codes is the wallet API's part of the error table.
 var Codes = []httpapi.ErrorCode{
-	{CodeDailyLimit, http.StatusPaymentRequired, httpapi.TypeRefused, "The transfer would take this key's sends today (platform time zone) over the daily limit its owner set; nothing was sent."},
-	{CodeInsufficient, http.StatusPaymentRequired, httpapi.TypeRefused, "The wallet's available balance does not cover the amount and fee; nothing was sent."},
-	{CodeSendLimit, http.StatusPaymentRequired, httpapi.TypeRefused, "The transfer would take this month's sends over the account's verification-level limit; verify the account to raise it."},
-	{CodeLargePayment, http.StatusForbidden, httpapi.TypeRefused, "The amount is at or above the large-payment threshold, which needs the owner's second factor: send it on the web instead."},
-	{CodeRecipient, http.StatusBadRequest, httpapi.TypeInvalidRequest, "`to` is not a wallet id (OK + 9 digits, with a correct check digit), an email address or a phone number."},
-	{CodeRecipientMissing, http.StatusBadRequest, httpapi.TypeInvalidRequest, "No OKPay user has that wallet id, email address or phone number."},
-	{CodeSameWallet, http.StatusBadRequest, httpapi.TypeInvalidRequest, "A wallet cannot send to itself."},
-	{CodeAmountInvalid, http.StatusBadRequest, httpapi.TypeInvalidRequest, "The amount is not positive, or the currency is unknown or not held by OKPay wallets."},
-	{CodeFeeExceeds, http.StatusBadRequest, httpapi.TypeInvalidRequest, "With the recipient paying the fee, the fee would take the whole amount."},
-	{CodeRefused, http.StatusPaymentRequired, httpapi.TypeRefused, "The wallet refused the transfer for another reason (the recipient's holding limit, frozen outgoing payments, …); the message names it and nothing was sent."},
+	{Code: CodeDailyLimit, Status: http.StatusPaymentRequired, Type: httpapi.TypeRefused, Doc: "The transfer would take this key's sends today (platform time zone) over the daily limit its owner set; nothing was sent."},
+	{Code: CodeInsufficient, Status: http.StatusPaymentRequired, Type: httpapi.TypeRefused, Doc: "The wallet's available balance does not cover the amount and fee; nothing was sent."},
+	{Code: CodeSendLimit, Status: http.StatusPaymentRequired, Type: httpapi.TypeRefused, Doc: "The transfer would take this month's sends over the account's verification-level limit; verify the account to raise it."},
+	{Code: CodeLargePayment, Status: http.StatusForbidden, Type: httpapi.TypeRefused, Doc: "The amount is at or above the large-payment threshold, which needs the owner's second factor: send it on the web instead."},
+	{Code: CodeRecipient, Status: http.StatusBadRequest, Type: httpapi.TypeInvalidRequest, Doc: "`to` is not a wallet id (OK + 9 digits, with a correct check digit), an email address or a phone number."},
+	{Code: CodeRecipientMissing, Status: http.StatusBadRequest, Type: httpapi.TypeInvalidRequest, Doc: "No OKPay user has that wallet id, email address or phone number."},
+	{Code: CodeSameWallet, Status: http.StatusBadRequest, Type: httpapi.TypeInvalidRequest, Doc: "A wallet cannot send to itself."},
+	{Code: CodeAmountInvalid, Status: http.StatusBadRequest, Type: httpapi.TypeInvalidRequest, Doc: "The amount is not positive, or the currency is unknown or not held by OKPay wallets."},
+	{Code: CodeFeeExceeds, Status: http.StatusBadRequest, Type: httpapi.TypeInvalidRequest, Doc: "With the recipient paying the fee, the fee would take the whole amount."},
+	{Code: CodeRefused, Status: http.StatusPaymentRequired, Type: httpapi.TypeRefused, Doc: "The wallet refused the transfer for another reason (the recipient's holding limit, frozen outgoing payments, …); the message names it and nothing was sent."},
 }
 
 // byWallet maps the wallet's refusals to API codes and the parameter.
@@ -400,7 +402,7 @@ func (a *api) createTransfer(r *httpapi.Request) (any, error) {
 	started := a.now()
 	m, err := a.wallet.Send(ctx, wallet.SendRequest{
 		UserID: userID, To: in.To, Amount: amount, Note: in.Note, FeePayer: wallet.Payer(in.FeePayer),
-		IdempotencyKey: "api:" + r.IdempotencyKey,
+		IdempotencyKey: walletKey(r),
 	})
 	// Nothing was sent: refused, failed, or an earlier send answered
 	// again. A retryable failure keeps the count, as the resume job may
@@ -414,6 +416,15 @@ func (a *api) createTransfer(r *httpapi.Request) (any, error) {
 		return nil, err
 	}
 	return transferOf(m), nil
+}
+
+// walletKey is the wallet's idempotency key of a POST: derived from the
+// Idempotency-Key and the request, so a retry of the same request after
+// the API forgot the key still finds the first transfer, while the key
+// reused a day later for another transfer sends that one.
+func walletKey(r *httpapi.Request) string {
+	h := sha256.Sum256([]byte(r.IdempotencyKey + "\n" + httpapi.RequestHash(r.Method, r.URL.Path, r.Body)))
+	return "api:" + hex.EncodeToString(h[:])
 }
 
 func (a *api) transfer(r *httpapi.Request) (any, error) {
