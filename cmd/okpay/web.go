@@ -7,6 +7,7 @@ import (
 	"time"
 	_ "time/tzdata" // the platform time zone works on hosts without zoneinfo
 
+	"github.com/okpay/okpay/internal/apikey"
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/clock"
@@ -60,6 +61,7 @@ type services struct {
 	exchange *wallet.Exchange
 	dormancy *wallet.Dormancy
 	rates    *fx.Service
+	apikeys  *apikey.Service
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -122,7 +124,7 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 		return services{}, err
 	}
 	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk, kyc: verify, fixes: fixes, withdraw: withdraw,
-		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates}, nil
+		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates, apikeys: newAPIKeys(cfg, db, second)}, nil
 }
 
 // newSupport builds the support desk with the customer context (accounts,
@@ -169,6 +171,7 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Withdrawals: svc.withdraw,
 		Exchange:    svc.exchange,
 		FX:          svc.rates,
+		APIKeys:     svc.apikeys,
 	}
 	if dev != nil {
 		o.DevClock = dev

@@ -31,6 +31,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/okpay/okpay/internal/apikey"
 	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
@@ -135,6 +136,8 @@ type Options struct {
 	KYC *kyc.Service
 	// Corrections are the staff's four-eyes ledger corrections.
 	Corrections *wallet.Corrections
+	// APIKeys are the customer's own API keys (/settings/api-keys).
+	APIKeys *apikey.Service
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -165,6 +168,7 @@ type Site struct {
 	corrections  *wallet.Corrections
 	exchange     *wallet.Exchange
 	fx           *fx.Service
+	apiKeys      *apikey.Service
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -198,6 +202,7 @@ func New(o Options) (*Site, error) {
 		corrections:  o.Corrections,
 		exchange:     o.Exchange,
 		fx:           o.FX,
+		apiKeys:      o.APIKeys,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -400,6 +405,9 @@ func (s *Site) routes() []route {
 			route{"POST /staff/corrections/{id}/approve", s.requireUser(s.staffCorrectionApprove)},
 			route{"POST /staff/corrections/{id}/reject", s.requireUser(s.staffCorrectionReject)},
 		)
+	}
+	if s.auth != nil && s.apiKeys != nil {
+		rs = append(rs, s.apiKeysRoutes()...)
 	}
 	if s.devClock != nil {
 		rs = append(rs,
