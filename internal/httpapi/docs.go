@@ -92,7 +92,8 @@ func reference(doc []byte) (refPage, error) {
 	defs, _ := comps["schemas"].(map[string]any)
 	intro, _ := info["description"].(string)
 	if i := strings.Index(intro, "| code |"); i > 0 {
-		intro = strings.TrimSpace(intro[:i]) // the table is drawn below
+		// The table is drawn at the end of the page.
+		intro = strings.TrimSuffix(strings.TrimSpace(intro[:i]), ":") + " listed under Error codes below."
 	}
 	p := refPage{Title: fmt.Sprint(info["title"]), Version: fmt.Sprint(info["version"]), Intro: intro}
 	for _, c := range asSlice(d["x-okpay-error-codes"]) {

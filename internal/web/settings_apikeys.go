@@ -43,7 +43,11 @@ type apiKeyLimitForm struct {
 	Amount   string
 	Currency string
 	None     bool
-	Error    string
+	// Error is about the amount; Problem about the whole change, and
+	// Need2FA links to where the second factor is turned on.
+	Error   string
+	Problem string
+	Need2FA bool
 }
 
 func (s *Site) apiKeysRoutes() []route {
@@ -98,6 +102,17 @@ func (s *Site) apiKeysPage(w http.ResponseWriter, r *http.Request, si *signedIn)
 		d.Notice = loc.T("apikeys.revoked")
 	case "limit":
 		d.Notice = loc.T("apikeys.limit.done")
+	}
+	if id := r.URL.Query().Get("limit"); id != "" {
+		// The daily-limit form of one of the user's live keys.
+		k, err := s.apiKeys.Key(r.Context(), apikey.UserOwner(si.user.ID), id)
+		if err == nil && !k.Revoked() {
+			f := &apiKeyLimitForm{KeyID: k.ID, Currency: "CNY"}
+			if k.HasDailyLimit() {
+				f.Amount, f.Currency = k.DailyLimit.Decimal(), k.DailyLimit.Currency.Code
+			}
+			d.Limit = f
+		}
 	}
 	s.renderAPIKeys(w, r, si, http.StatusOK, d)
 }
@@ -175,7 +190,7 @@ func (s *Site) apiKeyLimit(w http.ResponseWriter, r *http.Request, si *signedIn)
 	d.StepUp = su
 	switch {
 	case errors.Is(err, errNoSecondFactor):
-		f.Error = loc.T("apikeys.limit.need_2fa")
+		f.Problem, f.Need2FA = loc.T("apikeys.limit.need_2fa"), true
 		s.renderAPIKeys(w, r, si, http.StatusForbidden, d)
 		return
 	case errors.Is(err, twofactor.ErrTooManyFailures):
@@ -200,6 +215,13 @@ func (s *Site) apiKeyLimit(w http.ResponseWriter, r *http.Request, si *signedIn)
 		d.Limit = nil
 		d.Error = loc.T("apikeys.limit.revoked")
 		s.renderAPIKeys(w, r, si, http.StatusConflict, d)
+		return
+	case errors.Is(err, apikey.ErrStepUpRefused):
+		// The code approved another limit (the form was changed after
+		// the challenge began): nothing changed; ask again.
+		d.StepUp = stepUp{}
+		f.Problem = loc.T("apikeys.limit.changed")
+		s.renderAPIKeys(w, r, si, http.StatusUnprocessableEntity, d)
 		return
 	case err != nil:
 		s.ServerError(w, r, err)

@@ -38,6 +38,14 @@ func TestBrowserAPIKeys(t *testing.T) {
 	if strings.Contains(b.Text("main"), secret) {
 		t.Error("the secret is shown again")
 	}
+	// The daily limit needs the second factor, which is off: the page
+	// says so and where to turn it on.
+	b.ClickAndWait(`#apikeys a[id^="set-limit-"]`)
+	b.Fill("#limit-amount", "300")
+	b.ClickAndWait("#limit-submit")
+	if got := b.Text("#limit-problem"); !strings.Contains(got, "两步验证") {
+		t.Errorf("limit without 2FA: %q", got)
+	}
 	b.ClickAndWait(`#apikeys form[action$="/revoke"] button`)
 	if got := b.Text("#apikeys-notice"); !strings.Contains(got, "已吊销") {
 		t.Errorf("after revoking: %q", got)

@@ -60,6 +60,10 @@ func TestAPIKeysPage(t *testing.T) {
 		t.Errorf("the list shows the secret again, or not the masked key %s", k.Masked())
 	}
 
+	form := bodyOf(t, do(t, st.handler, request{target: "/settings/api-keys?limit=" + k.ID, cookies: []*http.Cookie{session}}))
+	if !strings.Contains(form, `id="apikey-limit-form"`) || !strings.Contains(form, `action="/settings/api-keys/`+k.ID+`/limit"`) {
+		t.Fatalf("the limit form:\n%s", form)
+	}
 	limitURL := "/settings/api-keys/" + k.ID + "/limit"
 	no2fa := post(t, st.handler, limitURL, url.Values{"amount": {"50.00"}, "currency": {"USD"}}, ip, session)
 	if body := bodyOf(t, no2fa); no2fa.StatusCode != http.StatusForbidden || !strings.Contains(body, "two-factor authentication") {
@@ -83,8 +87,11 @@ func TestAPIKeysPage(t *testing.T) {
 	// The code approves 50.00 USD; a form changed to 5000.00 is not
 	// approved by it.
 	other := post(t, st.handler, limitURL, url.Values{"amount": {"5000.00"}, "currency": {"USD"}, "challenge": {challenge}, "code": {code(secret2FA, clk)}}, ip, session)
-	if other.StatusCode == http.StatusSeeOther {
-		t.Fatal("a code for 50.00 set the limit to 5000.00")
+	if body := bodyOf(t, other); other.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "for a different limit") {
+		t.Fatalf("a code for 50.00 used for 5000.00 = %d:\n%s", other.StatusCode, body)
+	}
+	if k, _ := keys.Key(ctx, apikey.UserOwner(u.ID), k.ID); k.HasDailyLimit() {
+		t.Fatalf("a code for 50.00 set the limit to %v", k.DailyLimit)
 	}
 	clk.Add(30e9)
 	ask = post(t, st.handler, limitURL, url.Values{"amount": {"50.00"}, "currency": {"USD"}}, ip, session)
