@@ -11,6 +11,8 @@ import (
 
 	"github.com/okpay/okpay/internal/apikey"
 	"github.com/okpay/okpay/internal/httpapi"
+	"github.com/okpay/okpay/internal/httpapi/walletapi"
+	"github.com/okpay/okpay/internal/money"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
 	"github.com/okpay/okpay/internal/wallet"
@@ -444,4 +446,29 @@ func TestDailyLimitHoldsUnderConcurrentSends(t *testing.T) {
 		en.clock.Add(24 * time.Hour)
 		wantStatus(t, "next day", en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 1_00), post(secret, "next-day")), 200)
 	})
+}
+
+// TestDailyLimitCountsOtherCurrenciesAtTheRate: a limit in CNY counts a
+// USD send at the current rate (7 CNY per USD here); a limit of zero stops
+// the key from sending.
+func TestDailyLimitCountsOtherCurrenciesAtTheRate(t *testing.T) {
+	en := newEnv(t, sqlstore.SQLite)
+	alice := en.mustUser("alice@example.com", "")
+	en.mustUser("bob@example.com", "")
+	en.mustFund(alice, usdAmt(100_00))
+	k, secret := en.mustKey(alice, apikey.ScopeSend)
+	ctx := context.Background()
+	owner := apikey.UserOwner(alice)
+	set := func(limit money.Amount) {
+		t.Helper()
+		if err := en.keys.SetDailyLimit(ctx, owner, k.ID, limit, en.stepUp.grant(apikey.DailyLimitAction(k.ID, limit))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(money.Amount{Minor: 100_00, Currency: money.MustCurrency("CNY")})
+	wantStatus(t, "10 USD = 70 CNY", en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 10_00), post(secret, "x1")), 200)
+	wantError(t, "another 70 CNY", en.call("POST", "/v1/transfers", "", transferBody("bob@example.com", 10_00), post(secret, "x2")), 402, walletapi.CodeDailyLimit)
+	wantStatus(t, "4 USD = 28 CNY still fits", en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 4_00), post(secret, "x3")), 200)
+	set(money.Amount{Minor: 0, Currency: usd})
+	wantError(t, "a zero limit", en.call("POST", "/v1/transfers", "", transferBody("bob@example.com", 1), post(secret, "x4")), 402, walletapi.CodeDailyLimit)
 }
