@@ -334,7 +334,8 @@ func newRequestID() string {
 	return "req_" + strings.ToLower(idB32.EncodeToString(b))
 }
 
-// recorder keeps the status and body of a response, for idempotency.
+// exchange is one request being answered: what the log line and the
+// error paths need to know about it.
 type exchange struct {
 	w         http.ResponseWriter
 	r         *http.Request

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -132,9 +131,9 @@ func (f *fakeStepUp) UseStepUp(_ context.Context, _ int64, token string, a twofa
 	return nil
 }
 
-// panicRoute is a route that fails on our side, to show what a client
+// failingRoute is a route that fails on our side, to show what a client
 // sees then (internal_error, nothing internal).
-var panicRoute = httpapi.Route{
+var failingRoute = httpapi.Route{
 	Method: http.MethodPost, Path: "/v1/test_failures", OperationID: "TestFailure", Summary: "Fails (tests only)",
 	Owners: []string{apikey.OwnerUser}, Body: httpapi.Object("", map[string]*httpapi.Schema{}),
 	Response: httpapi.Object("", map[string]*httpapi.Schema{}),
@@ -175,7 +174,7 @@ func newEnv(t *testing.T, e sqlstore.Engine) *env {
 	keys := apikey.New(apikey.Options{Store: db.APIKeys(), StepUp: su, Location: time.FixedZone("CST", 8*3600), Now: clk.Now})
 	reg := httpapi.NewRegistry()
 	walletapi.Register(reg, walletapi.Options{Wallet: w, Keys: keys, Rates: adapt.Rates(rates), Now: clk.Now})
-	reg.Add(panicRoute)
+	reg.Add(failingRoute)
 	api, err := httpapi.New(reg, httpapi.Options{Keys: keys, Idempotency: db.APIIdempotency(), Logger: quiet, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -425,5 +424,3 @@ func (en *env) sends(userID int64) []wallet.Movement {
 	}
 	return p.Movements
 }
-
-var _ = slices.Contains[[]string]
