@@ -33,7 +33,24 @@ type refPage struct {
 	Codes                 []map[string]any
 }
 
-var refTemplate = template.Must(template.New("ref").Parse(`<!DOCTYPE html>
+// inlineCode escapes s and sets its `backticked` spans as code.
+func inlineCode(s string) template.HTML {
+	parts := strings.Split(template.HTMLEscapeString(s), "`")
+	var b strings.Builder
+	for i, p := range parts {
+		if i%2 == 1 && i < len(parts)-1 {
+			b.WriteString("<code>" + p + "</code>")
+			continue
+		}
+		if i%2 == 1 {
+			b.WriteString("`")
+		}
+		b.WriteString(p)
+	}
+	return template.HTML(b.String())
+}
+
+var refTemplate = template.Must(template.New("ref").Funcs(template.FuncMap{"code": inlineCode}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} reference</title>
 <style>
@@ -52,23 +69,23 @@ pre{white-space:pre-wrap;background:#f5f7fa;padding:.75rem;border-radius:4px}
 <body><nav><a href="/">OKPay</a><a href="/v1/openapi.json">openapi.json</a><a href="#errors">Errors</a></nav>
 <main>
 <h1>{{.Title}} <small>{{.Version}}</small></h1>
-<pre>{{.Intro}}</pre>
+<p>{{code .Intro}}</p>
 <h2 id="operations">Operations</h2>
 <ul>{{range .Ops}}<li><a href="#{{.ID}}"><span class="method">{{.Method}}</span> <span class="path">{{.Path}}</span></a> — {{.Summary}}</li>{{end}}</ul>
 {{range .Ops}}
 <section id="{{.ID}}">
 <h2><span class="method">{{.Method}}</span> <span class="path">{{.Path}}</span></h2>
 <p><strong>{{.Summary}}</strong></p>
-<p>{{.Doc}}</p>
+<p>{{code .Doc}}</p>
 {{if .Scopes}}<p>Scopes: {{range .Scopes}}<code>{{.}}</code> {{end}}</p>{{end}}
 {{if .Params}}<h3>Parameters</h3><table><thead><tr><th>name</th><th>type</th><th>description</th></tr></thead><tbody>
-{{range .Params}}<tr><td><code>{{.Name}}</code>{{if .Required}} <span class="req">required</span>{{end}}</td><td>{{.Type}}</td><td>{{.Doc}}</td></tr>{{end}}
+{{range .Params}}<tr><td><code>{{.Name}}</code>{{if .Required}} <span class="req">required</span>{{end}}</td><td>{{.Type}}</td><td>{{code .Doc}}</td></tr>{{end}}
 </tbody></table>{{end}}
 {{if .Body}}<h3>Request body (JSON)</h3><table><thead><tr><th>field</th><th>type</th><th>description</th></tr></thead><tbody>
-{{range .Body}}<tr><td><code>{{.Name}}</code>{{if .Required}} <span class="req">required</span>{{end}}</td><td>{{.Type}}</td><td>{{.Doc}}</td></tr>{{end}}
+{{range .Body}}<tr><td><code>{{.Name}}</code>{{if .Required}} <span class="req">required</span>{{end}}</td><td>{{.Type}}</td><td>{{code .Doc}}</td></tr>{{end}}
 </tbody></table>{{end}}
 <h3>Response</h3><table><thead><tr><th>field</th><th>type</th><th>description</th></tr></thead><tbody>
-{{range .Response}}<tr><td><code>{{.Name}}</code></td><td>{{.Type}}</td><td>{{.Doc}}</td></tr>{{end}}
+{{range .Response}}<tr><td><code>{{.Name}}</code></td><td>{{.Type}}</td><td>{{code .Doc}}</td></tr>{{end}}
 </tbody></table>
 {{if .Errors}}<p>Errors besides the common ones: {{range .Errors}}<a href="#err-{{.}}"><code>{{.}}</code></a> {{end}}</p>{{end}}
 </section>
@@ -76,7 +93,7 @@ pre{white-space:pre-wrap;background:#f5f7fa;padding:.75rem;border-radius:4px}
 <h2 id="errors">Error codes</h2>
 <p>Every error answers <code>{"error":{"type","code","message","param"}}</code>.</p>
 <table><thead><tr><th>code</th><th>status</th><th>type</th><th>meaning</th></tr></thead><tbody>
-{{range .Codes}}<tr id="err-{{index . "code"}}"><td><code>{{index . "code"}}</code></td><td>{{index . "status"}}</td><td>{{index . "type"}}</td><td>{{index . "description"}}</td></tr>{{end}}
+{{range .Codes}}<tr id="err-{{index . "code"}}"><td><code>{{index . "code"}}</code></td><td>{{index . "status"}}</td><td>{{index . "type"}}</td><td>{{code (print (index . "description"))}}</td></tr>{{end}}
 </tbody></table>
 </main></body></html>
 `))
