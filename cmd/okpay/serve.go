@@ -90,6 +90,10 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	svc.withdraw.Register(runner)
 	svc.dormancy.Register(runner)
 	// Web pages, the /v1 API and the SMTP listener mount here.
+	if err := mountAPI(srv, runner, cfg, log, db, svc); err != nil { // api.go
+		ln.Close()
+		return err
+	}
 	if err := mountWeb(srv, cfg, log, devClock, db, svc); err != nil {
 		ln.Close()
 		return err

@@ -8,6 +8,7 @@ import (
 	_ "time/tzdata" // the platform time zone works on hosts without zoneinfo
 
 	"github.com/okpay/okpay/internal/announce"
+	"github.com/okpay/okpay/internal/apikey"
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/channels"
@@ -69,6 +70,7 @@ type services struct {
 	channels *channels.Directory
 	announce *announce.Service
 	chat     *chat.Service // run its signal listener: chat.Run(ctx)
+	apikeys  *apikey.Service
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -139,6 +141,7 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	svc.channels, svc.announce = newChannels(cfg, db) // channels.go
 	// Live chat is staffed in the business calendar's opening hours.
 	svc.chat = chat.New(chat.Options{Store: db.Chat(), Desk: desk, Hours: chat.CalendarHours{Calendar: cfg.Calendar}, Now: cfg.Now, Logger: log})
+	svc.apikeys = newAPIKeys(cfg, db, second)
 	return svc, nil
 }
 
@@ -191,6 +194,7 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Announcements: svc.announce,
 		Forum:         forum.New(forum.Options{Store: db.Forum(), Now: cfg.Now}),
 		Chat:          svc.chat,
+		APIKeys:       svc.apikeys,
 	}
 	if dev != nil {
 		o.DevClock = dev

@@ -361,9 +361,15 @@ func (s *WalletStore) Movements(ctx context.Context, q wallet.MovementQuery) ([]
 		w.add("search LIKE " + w.arg("%"+walletLikeEscape(q.Search)+"%") + ` ESCAPE '\'`)
 	}
 	w.keyset(q.After)
+	order := " ORDER BY created_at DESC, id DESC LIMIT "
+	if !q.Before.IsZero() {
+		at := w.arg(q.Before.CreatedAt.UnixNano())
+		w.add("(created_at > " + at + " OR (created_at = " + at + " AND id > " + w.arg(q.Before.ID) + "))")
+		order = " ORDER BY created_at, id LIMIT "
+	}
 	limit := w.arg(q.Limit)
 	ms, err := s.movements(ctx, "SELECT "+walletMovementCols+" FROM wallet_movements WHERE "+w.String()+
-		" ORDER BY created_at DESC, id DESC LIMIT "+limit, w.args...)
+		order+limit, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: movements: %w", err)
 	}

@@ -30,6 +30,10 @@ type History struct {
 	Limit int
 	// Cursor is the Next of the previous page ("" for the first).
 	Cursor string
+	// StartingAfter and EndingBefore are movement ids of the user's (the
+	// API's cursors): the page just older, or just newer, than that
+	// movement; at most one of them, and not with Cursor.
+	StartingAfter, EndingBefore string
 }
 
 // Page is one page of history, newest first, and the cursor of the next
@@ -38,6 +42,9 @@ type History struct {
 type Page struct {
 	Movements []Movement
 	Next      string
+	// More: more movements lie beyond the page in the direction asked
+	// (older, or newer for EndingBefore).
+	More bool
 }
 
 const (
@@ -125,6 +132,24 @@ func (s *Service) History(ctx context.Context, h History) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
+	// A movement id as cursor: the position is that movement's, found
+	// among the user's own (another user's id is not found).
+	for _, c := range []struct {
+		id string
+		to *Cursor
+	}{{h.StartingAfter, &q.After}, {h.EndingBefore, &q.Before}} {
+		if c.id == "" {
+			continue
+		}
+		if h.Cursor != "" || h.StartingAfter != "" && h.EndingBefore != "" {
+			return Page{}, refuse(CodeInvalidCursor, "more than one cursor")
+		}
+		m, err := s.Movement(ctx, h.UserID, c.id)
+		if err != nil {
+			return Page{}, err
+		}
+		*c.to = Cursor{CreatedAt: m.CreatedAt, ID: m.ID}
+	}
 	return s.page(ctx, q)
 }
 
@@ -138,8 +163,15 @@ func (s *Service) page(ctx context.Context, q MovementQuery) (Page, error) {
 	var p Page
 	if len(ms) > limit {
 		ms = ms[:limit]
-		last := ms[len(ms)-1]
-		p.Next = encodeCursor(Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
+		p.More = true
+		if q.Before.IsZero() {
+			last := ms[len(ms)-1]
+			p.Next = encodeCursor(Cursor{CreatedAt: last.CreatedAt, ID: last.ID})
+		}
+	}
+	if !q.Before.IsZero() {
+		// The store returned them oldest first, nearest the cursor first.
+		slices.Reverse(ms)
 	}
 	p.Movements = ms
 	return p, nil

@@ -105,7 +105,10 @@ type MovementQuery struct {
 	Search string
 	// After is the last movement of the previous page (zero: first page).
 	After Cursor
-	Limit int
+	// Before, when set, selects the movements newer than it instead,
+	// oldest first (the page before a page, read backwards).
+	Before Cursor
+	Limit  int
 }
 
 // Cursor is a position in a newest-first list.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okpay/okpay/internal/apikey"
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/calendar"
@@ -233,6 +234,7 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 	o.Support = newTestSupport(t, db, outbox, now, baseURL, svc, second, o.Wallet, rk, o.KYC)
 	o.Help = newTestHelp(t, db, now)
 	o.Chat = newTestChat(db, o.Support, now)
+	o.APIKeys = apikey.New(apikey.Options{Store: db.APIKeys(), StepUp: second, Now: now})
 	site := mustSite(t, o)
 	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, withdrawals: o.Withdrawals, risk: rk, kyc: o.KYC, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h, support: o.Support}
 }

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/okpay/okpay/internal/announce"
+	"github.com/okpay/okpay/internal/apikey"
 	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
@@ -154,6 +155,8 @@ type Options struct {
 	Forum *forum.Service
 	// Chat is live chat (/support/chat, /agent/chats), with Support.
 	Chat *chat.Service
+	// APIKeys are the customer's own API keys (/settings/api-keys).
+	APIKeys *apikey.Service
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -190,6 +193,7 @@ type Site struct {
 	forum        *forum.Service
 	chat         *chat.Service
 	chatOrigins  []string // TrustedOrigins, for the chat socket's handshake
+	apiKeys      *apikey.Service
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -229,6 +233,7 @@ func New(o Options) (*Site, error) {
 		forum:        o.Forum,
 		chat:         o.Chat,
 		chatOrigins:  o.TrustedOrigins,
+		apiKeys:      o.APIKeys,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -443,6 +448,9 @@ func (s *Site) routes() []route {
 	}
 	rs = append(rs, s.helpRoutes()...)
 	rs = append(rs, s.channelsRoutes()...)
+	if s.auth != nil && s.apiKeys != nil {
+		rs = append(rs, s.apiKeysRoutes()...)
+	}
 	if s.devClock != nil {
 		rs = append(rs,
 			route{"GET /dev/clock", s.devOnly(s.devClockPage)},
