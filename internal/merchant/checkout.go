@@ -328,3 +328,10 @@ func (s *Service) receiver(ctx context.Context, r string) (Merchant, error) {
 	}
 	return ms[0], nil
 }
+
+// SafeURL reports whether s is a URL a page may link back to (absolute
+// http or https, no credentials).
+func SafeURL(s string) bool {
+	u, err := checkURL(s, true)
+	return err == nil && u != ""
+}

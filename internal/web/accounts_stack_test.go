@@ -20,6 +20,7 @@ import (
 	"github.com/okpay/okpay/internal/jobs"
 	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/ledger"
+	"github.com/okpay/okpay/internal/merchant"
 	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/sqlstore"
@@ -48,6 +49,7 @@ type stack struct {
 	handler     http.Handler
 	hasher      *countingHasher
 	support     *support.Service
+	merchant    *merchant.Service
 }
 
 // testRates are exchange rates for the stack (per 1 EUR).
@@ -231,8 +233,9 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 	o.Exchange, o.FX = newTestExchange(t, db, o.Wallet, now)
 	o.Now = now
 	o.Support = newTestSupport(t, db, outbox, now, baseURL, svc, second, o.Wallet, rk, o.KYC)
+	o.Merchant = newTestMerchant(t, db, l, o.Wallet, second, now)
 	site := mustSite(t, o)
-	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, withdrawals: o.Withdrawals, risk: rk, kyc: o.KYC, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h, support: o.Support}
+	return &stack{merchant: o.Merchant, db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, withdrawals: o.Withdrawals, risk: rk, kyc: o.KYC, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h, support: o.Support}
 }
 
 // mustSignUp creates and verifies nothing: a plain customer account.

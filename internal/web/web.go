@@ -38,6 +38,7 @@ import (
 	"github.com/okpay/okpay/internal/fees"
 	"github.com/okpay/okpay/internal/fx"
 	"github.com/okpay/okpay/internal/kyc"
+	"github.com/okpay/okpay/internal/merchant"
 	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/support"
 	"github.com/okpay/okpay/internal/wallet"
@@ -135,6 +136,9 @@ type Options struct {
 	KYC *kyc.Service
 	// Corrections are the staff's four-eyes ledger corrections.
 	Corrections *wallet.Corrections
+	// Merchant is the merchant side: /merchant (dashboard), the hosted
+	// checkout page /checkout/{id} and the HTML form's /pay/form.
+	Merchant *merchant.Service
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -165,6 +169,7 @@ type Site struct {
 	corrections  *wallet.Corrections
 	exchange     *wallet.Exchange
 	fx           *fx.Service
+	merchant     *merchant.Service
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -198,6 +203,7 @@ func New(o Options) (*Site, error) {
 		corrections:  o.Corrections,
 		exchange:     o.Exchange,
 		fx:           o.FX,
+		merchant:     o.Merchant,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -384,6 +390,7 @@ func (s *Site) routes() []route {
 	if s.auth != nil && s.support != nil {
 		rs = append(rs, s.supportRoutes()...)
 	}
+	rs = append(rs, s.merchantRoutes()...)
 	if s.auth != nil && s.kyc != nil {
 		rs = append(rs,
 			route{"GET /account/limits", s.requireUser(s.limitsPage)},
