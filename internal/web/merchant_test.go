@@ -36,7 +36,9 @@ func newTestMerchant(t *testing.T, db *sqlstore.DB, l *ledger.Ledger, w *wallet.
 	return m
 }
 
-func usdAmount(minor int64) money.Amount { return money.Amount{Minor: minor, Currency: money.MustCurrency("USD")} }
+func usdAmount(minor int64) money.Amount {
+	return money.Amount{Minor: minor, Currency: money.MustCurrency("USD")}
+}
 
 // mustMerchant opens a merchant owned by userID and returns its live
 // access.
