@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/okpay/okpay/internal/connector"
@@ -53,7 +54,27 @@ func (s *Site) checkoutPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	allowFormRedirect(w, c.Session.SuccessURL)
 	s.Render(w, r, http.StatusOK, "checkout", s.checkoutData(r, c))
+}
+
+// allowFormRedirect lets the checkout page's forms end in a redirect to
+// the shop's success URL: the site's policy allows forms to go only to
+// this origin (form-action 'self'), and browsers apply that to where a
+// form's answer redirects too. Only the one validated origin is added,
+// on this page only.
+func allowFormRedirect(w http.ResponseWriter, target string) {
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return
+	}
+	for _, c := range u.Host {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(".-:[]", c)) {
+			return
+		}
+	}
+	w.Header().Set("Content-Security-Policy", strings.Replace(contentSecurityPolicy, "form-action 'self'",
+		"form-action 'self' "+u.Scheme+"://"+u.Host, 1))
 }
 
 // checkoutDone ends a payment attempt: paid sessions go to the shop's
@@ -92,6 +113,7 @@ func (s *Site) checkoutDone(w http.ResponseWriter, r *http.Request, c merchant.C
 		status = http.StatusUnprocessableEntity
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	allowFormRedirect(w, c.Session.SuccessURL)
 	s.Render(w, r, status, "checkout", d)
 }
 

@@ -209,3 +209,5 @@ func TestPayFormFromAnotherSite(t *testing.T) {
 		t.Errorf("payments after one good and four bad forms = %d (%v), want 1", len(ps), err)
 	}
 }
+
+func timeZero() time.Time { return time.Time{} }
