@@ -15,6 +15,7 @@ import (
 	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/ledger"
 	okmail "github.com/okpay/okpay/internal/mail"
+	"github.com/okpay/okpay/internal/merchant"
 	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/secretbox"
 	"github.com/okpay/okpay/internal/server"
@@ -60,6 +61,7 @@ type services struct {
 	exchange *wallet.Exchange
 	dormancy *wallet.Dormancy
 	rates    *fx.Service
+	merchant *merchant.Service // connect webhooks with merchant.SetEvents
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -121,8 +123,12 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if err != nil {
 		return services{}, err
 	}
+	mer, err := newMerchant(cfg, db, l, w, second) // merchant.go
+	if err != nil {
+		return services{}, err
+	}
 	return services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk, kyc: verify, fixes: fixes, withdraw: withdraw,
-		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates}, nil
+		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates, merchant: mer}, nil
 }
 
 // newSupport builds the support desk with the customer context (accounts,
@@ -169,6 +175,7 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Withdrawals: svc.withdraw,
 		Exchange:    svc.exchange,
 		FX:          svc.rates,
+		Merchant:    svc.merchant,
 	}
 	if dev != nil {
 		o.DevClock = dev

@@ -44,6 +44,7 @@ type env struct {
 	wallet *wallet.Service
 	stepUp *fakeStepUp
 	events *recordingEvents
+	lossy  *lossyLedger
 	svc    *merchant.Service
 	n      atomic.Int64
 }
@@ -54,7 +55,7 @@ func newEnv(t *testing.T, e sqlstore.Engine) *env {
 	db := sqltest.NewDB(t, e, "merchant", clk.Now)
 	l := ledger.New(db.Ledger(), ledger.Options{Now: clk.Now, Logger: quiet})
 	en := &env{t: t, db: db, clock: clk, l: l, stepUp: &fakeStepUp{enabled: map[int64]bool{}, tokens: map[string]string{}},
-		events: &recordingEvents{}}
+		events: &recordingEvents{}, lossy: &lossyLedger{Ledger: l}}
 	en.auth = auth.New(auth.Options{Store: db.Auth(), Hasher: auth.NewArgon2(auth.TestArgon2, 0), Mailer: nopMailer{}, Now: clk.Now})
 	w, err := wallet.New(wallet.Options{Store: db.Wallet(), Ledger: l, Fees: adapt.Fees(fees.Default()), Rates: fakeRates{},
 		Directory: db.WalletDirectory(), StepUp: en.stepUp, Now: clk.Now, Logger: quiet})
@@ -65,7 +66,7 @@ func newEnv(t *testing.T, e sqlstore.Engine) *env {
 	if err := w.PreparePlatformAccounts(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := merchant.New(merchant.Options{Store: db.Merchant(), Ledger: l, Wallets: merchant.FromWallet(w),
+	svc, err := merchant.New(merchant.Options{Store: db.Merchant(), Ledger: en.lossy, Wallets: merchant.FromWallet(w),
 		Directory: db.MerchantDirectory(), Fees: merchant.ScheduleFees(fees.Default()), StepUp: en.stepUp, Rates: fakeRates{},
 		Card: connector.NewCardSandbox(connector.SandboxConfig{Now: clk.Now}), Events: en.events, Now: clk.Now, Logger: quiet})
 	if err != nil {
@@ -273,4 +274,20 @@ func mustOK(t *testing.T, what string, err error) {
 
 var testCard = func(number string) *connector.Card {
 	return &connector.Card{Number: number, ExpMonth: 12, ExpYear: 2030, CVC: "123"}
+}
+
+// lossyLedger commits like the ledger, but while lose is set it answers
+// every submission with an error after committing it: the answer lost on
+// the way back.
+type lossyLedger struct {
+	*ledger.Ledger
+	lose atomic.Bool
+}
+
+func (l *lossyLedger) Submit(ctx context.Context, ts []ledger.Transfer) ([]ledger.Result, error) {
+	res, err := l.Ledger.Submit(ctx, ts)
+	if err == nil && l.lose.Load() {
+		return nil, ledger.ErrUnavailable
+	}
+	return res, err
 }

@@ -38,6 +38,15 @@ type Store interface {
 	Refund(ctx context.Context, id string) (Refund, error)
 	// Refunds lists a payment's refunds, oldest first.
 	Refunds(ctx context.Context, paymentID string) ([]Refund, error)
+	// Stale lists, oldest first and at most limit of each, the payments
+	// Processing and refunds pending unchanged since before, and the open
+	// sessions that expired before it.
+	Stale(ctx context.Context, before time.Time, limit int) (Stale, error)
+}
+
+// Stale is work the sweep finishes.
+type Stale struct {
+	Payments, Refunds, Sessions []string
 }
 
 // Tx is the store inside one transaction. Every change of state is

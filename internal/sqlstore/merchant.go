@@ -299,6 +299,38 @@ func (s *MerchantStore) Refunds(ctx context.Context, paymentID string) ([]mercha
 	return out, rows.Err()
 }
 
+// Stale implements merchant.Store.
+func (s *MerchantStore) Stale(ctx context.Context, before time.Time, limit int) (merchant.Stale, error) {
+	var st merchant.Stale
+	for _, q := range []struct {
+		dst   *[]string
+		query string
+	}{
+		{&st.Payments, `SELECT id FROM merchant_payments WHERE status = 'processing' AND updated_at < $1 ORDER BY updated_at, id LIMIT $2`},
+		{&st.Refunds, `SELECT id FROM merchant_refunds WHERE status = 'pending' AND updated_at < $1 ORDER BY updated_at, id LIMIT $2`},
+		{&st.Sessions, `SELECT id FROM merchant_sessions WHERE status = 'open' AND expires_at < $1 ORDER BY expires_at, id LIMIT $2`},
+	} {
+		rows, err := s.db.Read().Query(ctx, q.query, nanos(before), limit)
+		if err != nil {
+			return st, fmt.Errorf("sqlstore: merchant stale: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return st, fmt.Errorf("sqlstore: merchant stale: %w", err)
+			}
+			*q.dst = append(*q.dst, id)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return st, fmt.Errorf("sqlstore: merchant stale: %w", err)
+		}
+	}
+	return st, nil
+}
+
 // InsertMerchant implements merchant.Tx.
 func (t MerchantTx) InsertMerchant(ctx context.Context, m merchant.Merchant) error {
 	_, err := t.q.Exec(ctx, `INSERT INTO merchants (id, name, country, currency, support_email, descriptor, created_at)

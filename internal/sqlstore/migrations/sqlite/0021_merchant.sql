@@ -56,6 +56,8 @@ CREATE TABLE merchant_payments (
     updated_at      INTEGER NOT NULL
 );
 CREATE INDEX merchant_payments_list ON merchant_payments (merchant_id, livemode, created_at, id);
+-- The sweep's search for payments left processing.
+CREATE INDEX merchant_payments_status ON merchant_payments (status, updated_at);
 
 -- Checkout sessions: status open, complete or expired.
 CREATE TABLE merchant_sessions (
@@ -76,6 +78,7 @@ CREATE TABLE merchant_sessions (
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL
 );
+CREATE INDEX merchant_sessions_status ON merchant_sessions (status, expires_at);
 
 -- Refunds: pending until the ledger answers, then succeeded or failed.
 CREATE TABLE merchant_refunds (
@@ -93,3 +96,4 @@ CREATE TABLE merchant_refunds (
     updated_at   INTEGER NOT NULL
 );
 CREATE INDEX merchant_refunds_payment ON merchant_refunds (payment_id, created_at);
+CREATE INDEX merchant_refunds_status ON merchant_refunds (status, updated_at);
