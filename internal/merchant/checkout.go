@@ -79,7 +79,10 @@ func (s *Service) insertSession(ctx context.Context, cs Session, p Payment) erro
 		if err := tx.InsertPayment(ctx, p); err != nil {
 			return err
 		}
-		return tx.InsertSession(ctx, cs)
+		if err := tx.InsertSession(ctx, cs); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, EventPaymentCreated, p.MerchantID, p.Livemode, p.ID, p)
 	})
 	if err != nil {
 		return unavailable("create session", err)
@@ -138,12 +141,8 @@ func (s *Service) Checkout(ctx context.Context, id string) (Checkout, error) {
 		if p, err = s.cancel(ctx, p); err != nil && !errors.Is(err, ErrInvalidState) {
 			return Checkout{}, err
 		}
-		cs.Status = SessionExpired
-		if err := s.store.InTx(context.WithoutCancel(ctx), func(tx Tx) error {
-			_, err := tx.UpdateSessionStatus(ctx, cs.ID, SessionOpen, SessionExpired, s.nowUTC())
-			return err
-		}); err != nil {
-			return Checkout{}, unavailable("expire session", err)
+		if err := s.expireSession(ctx, cs.ID); err != nil {
+			return Checkout{}, err
 		}
 	}
 	if cs, err = s.store.Session(ctx, id); err != nil {

@@ -173,6 +173,18 @@ func (r *recordingEvents) types(objectID string) []string {
 	return out
 }
 
+// last returns the newest event of type typ.
+func (r *recordingEvents) last(typ string) merchant.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.all) - 1; i >= 0; i-- {
+		if r.all[i].Type == typ {
+			return r.all[i]
+		}
+	}
+	return merchant.Event{}
+}
+
 // user makes a customer account.
 func (en *env) user() auth.User {
 	en.t.Helper()

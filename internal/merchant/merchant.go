@@ -253,18 +253,20 @@ type Event struct {
 	Type       string // "payment_intent.succeeded", ...
 	MerchantID string
 	Livemode   bool
-	Object     any // *Payment, *Session or *Refund, as it is after the change
+	Object     any // Payment, Session or Refund, as it is after the change (View gives its JSON)
 	Created    time.Time
 }
 
-// Event types.
+// Event types (internal/webhook's EventTypes must list them).
 const (
+	EventPaymentCreated    = "payment_intent.created"
 	EventPaymentCapturable = "payment_intent.amount_capturable_updated"
 	EventPaymentSucceeded  = "payment_intent.succeeded"
 	EventPaymentCanceled   = "payment_intent.canceled"
 	EventPaymentFailed     = "payment_intent.payment_failed"
 	EventSessionCompleted  = "checkout.session.completed"
-	EventRefundSucceeded   = "refund.succeeded"
+	EventSessionExpired    = "checkout.session.expired"
+	EventRefundCreated     = "refund.created"
 )
 
 // Events records events in the transaction of the change they describe,

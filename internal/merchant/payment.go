@@ -62,7 +62,13 @@ func (s *Service) CreatePayment(ctx context.Context, a Access, r PaymentRequest)
 	if err != nil {
 		return Payment{}, err
 	}
-	if err := s.store.InTx(context.WithoutCancel(ctx), func(tx Tx) error { return tx.InsertPayment(ctx, p) }); err != nil {
+	err = s.store.InTx(context.WithoutCancel(ctx), func(tx Tx) error {
+		if err := tx.InsertPayment(ctx, p); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, EventPaymentCreated, p.MerchantID, p.Livemode, p.ID, p)
+	})
+	if err != nil {
 		return Payment{}, unavailable("create payment", err)
 	}
 	return p, nil
@@ -411,15 +417,30 @@ func (s *Service) cancel(ctx context.Context, p Payment) (Payment, error) {
 		return s.raced(ctx, p.ID, err)
 	}
 	if p.SessionID != "" {
-		err := s.store.InTx(context.WithoutCancel(ctx), func(tx Tx) error {
-			_, err := tx.UpdateSessionStatus(ctx, p.SessionID, SessionOpen, SessionExpired, s.nowUTC())
-			return err
-		})
-		if err != nil {
-			return p, unavailable("expire session", err)
+		if err := s.expireSession(ctx, p.SessionID); err != nil {
+			return p, err
 		}
 	}
 	return p, nil
+}
+
+// expireSession moves an open session to expired, announcing it.
+func (s *Service) expireSession(ctx context.Context, id string) error {
+	err := s.store.InTx(context.WithoutCancel(ctx), func(tx Tx) error {
+		done, err := tx.UpdateSessionStatus(ctx, id, SessionOpen, SessionExpired, s.nowUTC())
+		if err != nil || !done {
+			return err
+		}
+		cs, err := tx.Session(ctx, id)
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, EventSessionExpired, cs.MerchantID, cs.Livemode, cs.ID, cs)
+	})
+	if err != nil {
+		return unavailable("expire session", err)
+	}
+	return nil
 }
 
 // CardPayment pays a payment by card. The card is used for this request

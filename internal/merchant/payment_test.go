@@ -2,6 +2,7 @@ package merchant_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"sync"
@@ -53,12 +54,24 @@ func TestPayWithBalance(t *testing.T) {
 		if got := en.account(wallet.PlatformRef(wallet.FeeRevenue, "USD")).Balance(); got != 320 {
 			t.Errorf("fee revenue = %d, want 320", got)
 		}
-		want := []string{merchant.EventPaymentSucceeded}
+		want := []string{merchant.EventPaymentCreated, merchant.EventPaymentSucceeded}
 		if diff := cmp.Diff(want, en.events.types(c.Payment.ID)); diff != "" {
 			t.Errorf("payment events (-want +got):\n%s", diff)
 		}
 		if got := en.events.types(cs.ID); !slices.Contains(got, merchant.EventSessionCompleted) {
 			t.Errorf("session events = %v, want %s", got, merchant.EventSessionCompleted)
+		}
+		// What a webhook or the API shows of the payment.
+		b, err := json.Marshal(en.events.last(merchant.EventPaymentSucceeded).View())
+		mustOK(t, "marshal", err)
+		var view map[string]any
+		mustOK(t, "unmarshal", json.Unmarshal(b, &view))
+		for k, v := range map[string]any{"id": c.Payment.ID, "object": "payment_intent", "livemode": true, "amount": 10000.0,
+			"amount_received": 10000.0, "fee": 320.0, "currency": "usd", "status": "succeeded", "checkout_session": cs.ID,
+			"payment_method_type": "balance"} {
+			if view[k] != v {
+				t.Errorf("event object %s = %v, want %v (%s)", k, view[k], v, b)
+			}
 		}
 		// Paying again is refused and moves nothing.
 		_, err = en.svc.PaySessionBalance(ctx, cs.ID, payer.ID, "")
@@ -329,6 +342,9 @@ func TestExpiredSession(t *testing.T) {
 		mustOK(t, "checkout", err)
 		if c.Session.Status != merchant.SessionExpired || c.Payment.Status != merchant.Canceled {
 			t.Errorf("session %s payment %s, want expired, canceled", c.Session.Status, c.Payment.Status)
+		}
+		if got := en.events.types(cs.ID); !slices.Equal(got, []string{merchant.EventSessionExpired}) {
+			t.Errorf("session events = %v, want one %s", got, merchant.EventSessionExpired)
 		}
 		_, err = en.svc.PaySessionBalance(ctx, cs.ID, payer.ID, "")
 		mustErr(t, "pay expired", err, merchant.ErrSessionExpired)

@@ -150,7 +150,7 @@ func (s *Service) finishRefund(ctx context.Context, rf Refund, res []ledger.Resu
 		if err := tx.AddRefunded(ctx, rf.PaymentID, rf.Amount.Minor, rf.UpdatedAt); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, EventRefundSucceeded, rf.MerchantID, rf.Livemode, rf.ID, rf)
+		return s.record(ctx, tx, EventRefundCreated, rf.MerchantID, rf.Livemode, rf.ID, rf)
 	})
 	if err != nil {
 		return rf, unavailable("finish refund", err)
