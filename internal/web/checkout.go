@@ -109,7 +109,7 @@ func (s *Site) checkoutDone(w http.ResponseWriter, r *http.Request, c merchant.C
 		edit(&d)
 	}
 	status := http.StatusOK
-	if me != nil {
+	if d.Error != nil {
 		status = http.StatusUnprocessableEntity
 	}
 	w.Header().Set("Cache-Control", "no-store")
