@@ -226,4 +226,3 @@ func TestMerchantDashboardActions(t *testing.T) {
 		t.Errorf("a removed member's dashboard = %d, want 404", resp.StatusCode)
 	}
 }
-
