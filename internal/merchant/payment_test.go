@@ -457,3 +457,40 @@ func TestConcurrentRefundsNeverExceedCaptured(t *testing.T) {
 		}
 	})
 }
+
+// Two shoppers paying one session at once: one pays, the other is told
+// the payment changed, and only one wallet is debited.
+func TestConcurrentPayersOfOneSession(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		en := newEnv(t, e)
+		ctx := context.Background()
+		_, a := en.merchant(merchant.Live)
+		cs := session(t, en, a, 100_00)
+		payers := []int64{en.user().ID, en.user().ID}
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, id := range payers {
+			en.fund(id, 100_00)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = en.svc.PaySessionBalance(ctx, cs.ID, id, "")
+			}()
+		}
+		wg.Wait()
+		var ok int
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, merchant.ErrInvalidState), errors.Is(err, merchant.ErrSessionComplete):
+			default:
+				t.Errorf("unexpected error %v", err)
+			}
+		}
+		left := en.available(payers[0]) + en.available(payers[1])
+		if ok != 1 || left != 100_00 {
+			t.Errorf("%d payments succeeded, %d left in the wallets; want 1 and 10000", ok, left)
+		}
+	})
+}

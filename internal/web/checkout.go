@@ -80,7 +80,10 @@ func allowFormRedirect(w http.ResponseWriter, target string) {
 // checkoutDone ends a payment attempt: paid sessions go to the shop's
 // success URL; refusals show the page again with the reason.
 func (s *Site) checkoutDone(w http.ResponseWriter, r *http.Request, c merchant.Checkout, err error, edit func(*checkoutData)) {
-	if err == nil && c.Session.Status == merchant.SessionComplete {
+	// Paid: this request paid it, or an earlier one did (a double
+	// click, a reload of the form).
+	if c.Session.Status == merchant.SessionComplete &&
+		(err == nil || errors.Is(err, merchant.ErrSessionComplete) || errors.Is(err, merchant.ErrInvalidState)) {
 		http.Redirect(w, r, c.Session.SuccessURL, http.StatusSeeOther)
 		return
 	}

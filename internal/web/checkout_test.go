@@ -226,3 +226,25 @@ func TestMerchantDashboardActions(t *testing.T) {
 		t.Errorf("a removed member's dashboard = %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestCheckoutPayTwice: the pay button posted twice (a double click, a
+// reload) pays once and both answers lead to the shop.
+func TestCheckoutPayTwice(t *testing.T) {
+	clk := clock.NewSettable(stackTime)
+	st := newStack(t, clk.Now, "http://okpay.test", web.Options{})
+	owner := st.mustSignUp(t, "owner@example.com", "correct horse battery", "en")
+	acc := st.mustMerchant(t, owner.ID, "Tea House")
+	shopper := st.mustSignUp(t, "mei@example.com", "correct horse battery", "en")
+	st.mustDeposit(t, shopper.ID, usdAmount(100_00))
+	session := st.mustLogin(t, shopper.Email, "correct horse battery")
+	cs := st.mustSession(t, acc, 10_00)
+	for i := range 2 {
+		resp := postEN(t, st.handler, "/checkout/"+cs.ID+"/balance", url.Values{}, session)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://shop.example/thanks" {
+			t.Errorf("submit %d = %d to %q, want 303 to the shop", i+1, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	if got := available(t, st, shopper.ID, "USD"); got != 90_00 {
+		t.Errorf("shopper has %d, want 9000: paid more than once", got)
+	}
+}
