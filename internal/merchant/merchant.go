@@ -73,7 +73,6 @@ var (
 	ErrInvalidText         = errors.New("merchant: text too long or not printable")
 	ErrInvalidState        = errors.New("merchant: the payment is not in a state that allows this")
 	ErrTestModeBalance     = errors.New("merchant: test-mode payments take test cards only")
-	ErrOwnMerchant         = errors.New("merchant: you cannot pay your own merchant")
 	ErrInsufficientFunds   = errors.New("merchant: insufficient available balance")
 	ErrStepUpRequired      = errors.New("merchant: a second-factor code is required for this amount")
 	ErrStepUpRefused       = errors.New("merchant: the second-factor confirmation was refused")
@@ -107,7 +106,6 @@ var errorCodes = map[error]string{
 	ErrInvalidText:         "invalid_text",
 	ErrInvalidState:        "invalid_state",
 	ErrTestModeBalance:     "test_mode_balance",
-	ErrOwnMerchant:         "own_merchant",
 	ErrInsufficientFunds:   "insufficient_funds",
 	ErrStepUpRequired:      "step_up_required",
 	ErrStepUpRefused:       "step_up_refused",
