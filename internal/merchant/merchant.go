@@ -89,45 +89,50 @@ var (
 	ErrUnavailable         = errors.New("merchant: temporarily unavailable")
 )
 
-var errorCodes = map[error]string{
-	ErrNotFound:            "not_found",
-	ErrForbidden:           "forbidden",
-	ErrInvalidName:         "invalid_name",
-	ErrInvalidCountry:      "invalid_country",
-	ErrInvalidCurrency:     "invalid_currency",
-	ErrInvalidEmail:        "invalid_email",
-	ErrInvalidDescriptor:   "invalid_descriptor",
-	ErrInvalidRole:         "invalid_role",
-	ErrUserNotFound:        "user_not_found",
-	ErrAlreadyMember:       "already_member",
-	ErrLastOwner:           "last_owner",
-	ErrInvalidAmount:       "invalid_amount",
-	ErrInvalidURL:          "invalid_url",
-	ErrInvalidText:         "invalid_text",
-	ErrInvalidState:        "invalid_state",
-	ErrTestModeBalance:     "test_mode_balance",
-	ErrInsufficientFunds:   "insufficient_funds",
-	ErrStepUpRequired:      "step_up_required",
-	ErrStepUpRefused:       "step_up_refused",
-	ErrTwoFactorOff:        "two_factor_required",
-	ErrCardDeclined:        "card_declined",
-	ErrCardInvalid:         "card_invalid",
-	ErrAuthenticationFail:  "authentication_failed",
-	ErrCardUnavailable:     "card_unavailable",
-	ErrCaptureExceeds:      "capture_exceeds_authorized",
-	ErrRefundExceeds:       "refund_exceeds_captured",
-	ErrMerchantInsufficent: "merchant_balance_insufficient",
-	ErrSessionExpired:      "session_expired",
-	ErrSessionComplete:     "session_complete",
-	ErrUnavailable:         "unavailable",
+// errorCodes gives each error its code; ErrUnavailable comes last, so an
+// error wrapping it and a refusal reports the refusal.
+var errorCodes = []struct {
+	err  error
+	code string
+}{
+	{ErrNotFound, "not_found"},
+	{ErrForbidden, "forbidden"},
+	{ErrInvalidName, "invalid_name"},
+	{ErrInvalidCountry, "invalid_country"},
+	{ErrInvalidCurrency, "invalid_currency"},
+	{ErrInvalidEmail, "invalid_email"},
+	{ErrInvalidDescriptor, "invalid_descriptor"},
+	{ErrInvalidRole, "invalid_role"},
+	{ErrUserNotFound, "user_not_found"},
+	{ErrAlreadyMember, "already_member"},
+	{ErrLastOwner, "last_owner"},
+	{ErrInvalidAmount, "invalid_amount"},
+	{ErrInvalidURL, "invalid_url"},
+	{ErrInvalidText, "invalid_text"},
+	{ErrInvalidState, "invalid_state"},
+	{ErrTestModeBalance, "test_mode_balance"},
+	{ErrInsufficientFunds, "insufficient_funds"},
+	{ErrStepUpRequired, "step_up_required"},
+	{ErrStepUpRefused, "step_up_refused"},
+	{ErrTwoFactorOff, "two_factor_required"},
+	{ErrCardDeclined, "card_declined"},
+	{ErrCardInvalid, "card_invalid"},
+	{ErrAuthenticationFail, "authentication_failed"},
+	{ErrCardUnavailable, "card_unavailable"},
+	{ErrCaptureExceeds, "capture_exceeds_authorized"},
+	{ErrRefundExceeds, "refund_exceeds_captured"},
+	{ErrMerchantInsufficent, "merchant_balance_insufficient"},
+	{ErrSessionExpired, "session_expired"},
+	{ErrSessionComplete, "session_complete"},
+	{ErrUnavailable, "unavailable"},
 }
 
 // Errors lists every error the package returns, for tables that must map
 // them all (pages, the API's error table).
 func Errors() []error {
 	out := make([]error, 0, len(errorCodes))
-	for e := range errorCodes {
-		out = append(out, e)
+	for _, e := range errorCodes {
+		out = append(out, e.err)
 	}
 	return out
 }
@@ -135,9 +140,9 @@ func Errors() []error {
 // ErrorCode is the stable code of one of the package's errors (wrapped or
 // not), or "" for any other error.
 func ErrorCode(err error) string {
-	for e, c := range errorCodes {
-		if errors.Is(err, e) {
-			return c
+	for _, e := range errorCodes {
+		if errors.Is(err, e.err) {
+			return e.code
 		}
 	}
 	return ""

@@ -113,7 +113,7 @@ func (s *Site) checkoutDone(w http.ResponseWriter, r *http.Request, c merchant.C
 	}
 	status := http.StatusOK
 	if d.Error != nil {
-		status = http.StatusUnprocessableEntity
+		status = d.Error.status()
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	allowFormRedirect(w, c.Session.SuccessURL)

@@ -111,10 +111,19 @@ type merchantError struct {
 func merchantRefusal(loc *i18n.Locale, err error) (merchantError, bool) {
 	code := merchant.ErrorCode(err)
 	key, ok := merchantErrorKeys[code]
-	if !ok || code == "unavailable" && !errors.Is(err, merchant.ErrUnavailable) {
+	if !ok {
 		return merchantError{}, false
 	}
 	return merchantError{Code: code, Message: loc.T(key)}, true
+}
+
+// status is the HTTP status of a page showing the refusal: 503 when
+// trying again later may work, else 422.
+func (e *merchantError) status() int {
+	if e.Code == "unavailable" || e.Code == "card_unavailable" {
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusUnprocessableEntity
 }
 
 // merchantAccess is the signed-in member's access to the merchant in the
@@ -360,7 +369,7 @@ func (s *Site) paymentAction(w http.ResponseWriter, r *http.Request, si *signedI
 		d.Error = &me
 		d.Form.keep("amount", vals.Get("amount"))
 		d.Form.keep("reason", vals.Get("reason"))
-		s.Render(w, r, http.StatusUnprocessableEntity, "merchant_payment", d)
+		s.Render(w, r, me.status(), "merchant_payment", d)
 		return
 	}
 	http.Redirect(w, r, "/merchant/"+a.MerchantID+"/payments/"+id+"?mode="+string(a.Mode)+"&done="+done, http.StatusSeeOther)
