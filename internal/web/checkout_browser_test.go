@@ -6,6 +6,8 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -73,6 +75,9 @@ func TestBrowserCheckoutWithBalance(t *testing.T) {
 	if code := b.Navigate(srv.URL + "/checkout/" + cs.ID); code != http.StatusOK {
 		t.Fatalf("checkout page = %d", code)
 	}
+	if os.Getenv("OKPAY_SCREENSHOTS") == "1" {
+		b.Screenshot(filepath.Join(screenshotsDir, "checkout-zh.png"))
+	}
 	if got := b.Text("#checkout-merchant"); got != "Tea House" {
 		t.Errorf("checkout names %q, want Tea House", got)
 	}
@@ -126,5 +131,35 @@ func TestBrowserCheckoutWithBalance(t *testing.T) {
 	}
 	if paid != 43_00 {
 		t.Errorf("merchant captured %d in all, want 4300", paid)
+	}
+
+	// The owner sees both on the dashboard and refunds part of one.
+	ob := browsertest.New(t, browsertest.Options{AcceptLanguage: "en"})
+	if code := browserLogin(t, ob, srv.URL, "owner@example.com", "correct horse battery"); code != http.StatusOK {
+		t.Fatalf("owner login = %d", code)
+	}
+	ob.Navigate(srv.URL + "/merchant")
+	ob.ClickAndWait("#mode-switch") // test mode is the default view
+	if got := ob.Text("#mode"); got != "Live mode" {
+		t.Fatalf("mode shown %q, want Live mode", got)
+	}
+	if got := ob.Text("#payments tbody"); strings.Count(got, "Succeeded") != 2 {
+		t.Errorf("dashboard payments:\n%s", got)
+	}
+	if os.Getenv("OKPAY_SCREENSHOTS") == "1" {
+		ob.Screenshot(filepath.Join(screenshotsDir, "merchant-en.png"))
+	}
+	ob.ClickAndWait("#payments tbody tr:first-child a")
+	ob.Fill("#refund-amount", "5.00")
+	ob.Fill("#refund-reason", "lid broken")
+	ob.ClickAndWait("#refund-submit")
+	if got := ob.Text("#done"); got != "Refunded. The payer has the money back." {
+		t.Errorf("after refunding the page says %q", got)
+	}
+	if got := ob.Text("#payment-refunded"); got != "$5.00" {
+		t.Errorf("refunded shown %q, want $5.00", got)
+	}
+	if got := available(t, st, shopper.ID, "USD"); got != 62_00 {
+		t.Errorf("shopper has %d after the refund, want 6200", got)
 	}
 }
