@@ -77,6 +77,7 @@ func (a *app) commands() []*cli.Command {
 		a.benchCommand(),
 		a.mailCommand(),
 		a.userCommand(),
+		a.merchantCommand(),
 		{Name: "import", Usage: "load data files into the database", Commands: []*cli.Command{a.importRatesCommand(), a.importBankStatementCommand()}},
 		a.reconcileCommand(),
 		a.versionCommand(),

@@ -89,6 +89,7 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	svc.support.Register(runner)
 	svc.withdraw.Register(runner)
 	svc.dormancy.Register(runner)
+	svc.merchant.Register(runner)
 	// Web pages, the /v1 API and the SMTP listener mount here.
 	if err := mountAPI(srv, runner, cfg, log, db, svc); err != nil { // api.go
 		ln.Close()

@@ -20,6 +20,7 @@ import (
 	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/ledger"
 	okmail "github.com/okpay/okpay/internal/mail"
+	"github.com/okpay/okpay/internal/merchant"
 	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/secretbox"
 	"github.com/okpay/okpay/internal/server"
@@ -71,6 +72,7 @@ type services struct {
 	announce *announce.Service
 	chat     *chat.Service // run its signal listener: chat.Run(ctx)
 	apikeys  *apikey.Service
+	merchant *merchant.Service // connect webhooks with merchant.SetEvents
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -142,6 +144,9 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	// Live chat is staffed in the business calendar's opening hours.
 	svc.chat = chat.New(chat.Options{Store: db.Chat(), Desk: desk, Hours: chat.CalendarHours{Calendar: cfg.Calendar}, Now: cfg.Now, Logger: log})
 	svc.apikeys = newAPIKeys(cfg, db, second)
+	if svc.merchant, err = newMerchant(cfg, db, l, w, second); err != nil { // merchant.go
+		return services{}, err
+	}
 	return svc, nil
 }
 
@@ -195,6 +200,7 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Forum:         forum.New(forum.Options{Store: db.Forum(), Now: cfg.Now}),
 		Chat:          svc.chat,
 		APIKeys:       svc.apikeys,
+		Merchant:      svc.merchant,
 	}
 	if dev != nil {
 		o.DevClock = dev

@@ -93,6 +93,7 @@ const (
 	DepositEWallet    Kind = "deposit_ewallet"    // deposit from an external e-wallet
 	DormantMonthly    Kind = "dormant_monthly"    // monthly maintenance on a dormant account (FEE-4)
 	LatePayment       Kind = "late_payment"       // late fee on an overdue invoice (FEE-5)
+	MerchantPayment   Kind = "merchant_payment"   // a payment a merchant receives (MER-3), never more than it
 )
 
 // Payer says who bears a fee.

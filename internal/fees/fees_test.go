@@ -31,7 +31,7 @@ func mustQuote(tb testing.TB, s *fees.Schedule, k fees.Kind, a money.Amount, vol
 func TestDefaultScheduleHasEveryKind(t *testing.T) {
 	s := fees.Default()
 	want := []fees.Kind{fees.Transfer, fees.Conversion, fees.WithdrawalBank, fees.WithdrawalEWallet,
-		fees.DepositCard, fees.DepositEWallet, fees.DepositBank, fees.DormantMonthly, fees.LatePayment}
+		fees.DepositCard, fees.DepositEWallet, fees.DepositBank, fees.DormantMonthly, fees.LatePayment, fees.MerchantPayment}
 	if diff := cmp.Diff(want, s.Kinds()); diff != "" {
 		t.Errorf("default kinds (-want +got):\n%s", diff)
 	}
@@ -216,7 +216,7 @@ func TestTable(t *testing.T) {
 	if diff := cmp.Diff(want, transferUSD); diff != "" {
 		t.Errorf("transfer USD rows (-want +got):\n%s", diff)
 	}
-	if kinds[fees.Transfer] != 7*4 || kinds[fees.Conversion] != 1 || kinds[fees.DormantMonthly] != 7 || len(kinds) != 9 {
+	if kinds[fees.Transfer] != 7*4 || kinds[fees.Conversion] != 1 || kinds[fees.DormantMonthly] != 7 || kinds[fees.MerchantPayment] != 7 || len(kinds) != 10 {
 		t.Errorf("rows per kind = %v", kinds)
 	}
 	// The page and the charge agree: every row's numbers are what Quote

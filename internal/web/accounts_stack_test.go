@@ -22,6 +22,7 @@ import (
 	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/ledger"
 	okmail "github.com/okpay/okpay/internal/mail"
+	"github.com/okpay/okpay/internal/merchant"
 	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
@@ -49,6 +50,7 @@ type stack struct {
 	handler     http.Handler
 	hasher      *countingHasher
 	support     *support.Service
+	merchant    *merchant.Service
 }
 
 // testRates are exchange rates for the stack (per 1 EUR).
@@ -235,8 +237,9 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 	o.Help = newTestHelp(t, db, now)
 	o.Chat = newTestChat(db, o.Support, now)
 	o.APIKeys = apikey.New(apikey.Options{Store: db.APIKeys(), StepUp: second, Now: now})
+	o.Merchant = newTestMerchant(t, db, l, o.Wallet, second, now)
 	site := mustSite(t, o)
-	return &stack{db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, withdrawals: o.Withdrawals, risk: rk, kyc: o.KYC, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h, support: o.Support}
+	return &stack{merchant: o.Merchant, db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, withdrawals: o.Withdrawals, risk: rk, kyc: o.KYC, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h, support: o.Support}
 }
 
 // mustSignUp creates and verifies nothing: a plain customer account.

@@ -19,6 +19,7 @@ var feeKindKeys = map[fees.Kind]string{
 	fees.DepositEWallet:    "fees.kind.deposit_ewallet",
 	fees.DormantMonthly:    "fees.kind.dormant_monthly",
 	fees.LatePayment:       "fees.kind.late_payment",
+	fees.MerchantPayment:   "fees.kind.merchant_payment",
 }
 
 var feeWhenKeys = map[fees.Kind]string{
@@ -31,6 +32,7 @@ var feeWhenKeys = map[fees.Kind]string{
 	fees.DepositEWallet:    "fees.when.deposit_ewallet",
 	fees.DormantMonthly:    "fees.when.dormant_monthly",
 	fees.LatePayment:       "fees.when.late_payment",
+	fees.MerchantPayment:   "fees.when.merchant_payment",
 }
 
 // feesData is what fees.html shows: one section per kind.

@@ -40,7 +40,7 @@ func (s *Site) wrap(h http.Handler) http.Handler {
 		r = withRequestState(r)
 		tw := &trackingWriter{ResponseWriter: w}
 		defer s.recoverPanic(tw, r)
-		if !safeMethod(r.Method) {
+		if !safeMethod(r.Method) && !s.crossSiteForm(r) {
 			if err := s.checkCrossOrigin(tw, r); err != nil {
 				s.log.LogAttrs(r.Context(), slog.LevelWarn, "web: state-changing request refused",
 					slog.String("method", r.Method), slog.String("path", r.URL.Path),

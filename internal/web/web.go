@@ -43,6 +43,7 @@ import (
 	"github.com/okpay/okpay/internal/fx"
 	"github.com/okpay/okpay/internal/helpcenter"
 	"github.com/okpay/okpay/internal/kyc"
+	"github.com/okpay/okpay/internal/merchant"
 	"github.com/okpay/okpay/internal/risk"
 	"github.com/okpay/okpay/internal/support"
 	"github.com/okpay/okpay/internal/support/chat"
@@ -157,6 +158,9 @@ type Options struct {
 	Chat *chat.Service
 	// APIKeys are the customer's own API keys (/settings/api-keys).
 	APIKeys *apikey.Service
+	// Merchant is the merchant side: /merchant (dashboard), the hosted
+	// checkout page /checkout/{id} and the HTML form's /pay/form.
+	Merchant *merchant.Service
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -194,6 +198,7 @@ type Site struct {
 	chat         *chat.Service
 	chatOrigins  []string // TrustedOrigins, for the chat socket's handshake
 	apiKeys      *apikey.Service
+	merchant     *merchant.Service
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -234,6 +239,7 @@ func New(o Options) (*Site, error) {
 		chat:         o.Chat,
 		chatOrigins:  o.TrustedOrigins,
 		apiKeys:      o.APIKeys,
+		merchant:     o.Merchant,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -429,6 +435,7 @@ func (s *Site) routes() []route {
 	if s.auth != nil && s.support != nil && s.chat != nil {
 		rs = append(rs, s.chatRoutes()...)
 	}
+	rs = append(rs, s.merchantRoutes()...)
 	if s.auth != nil && s.kyc != nil {
 		rs = append(rs,
 			route{"GET /account/limits", s.requireUser(s.limitsPage)},
