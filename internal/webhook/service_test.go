@@ -1,0 +1,198 @@
+package webhook_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okpay/okpay/internal/sqlstore"
+	"github.com/okpay/okpay/internal/sqlstore/sqltest"
+	"github.com/okpay/okpay/internal/webhook"
+)
+
+func TestEndpointsBelongToTheirOwner(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		v := newEnv(t, e)
+		ep, _ := v.endpoint(shop, "/hook", webhook.AllEvents)
+		v.rcv.answer(http.StatusInternalServerError, false)
+		ev := v.record(shop, "payment_intent.succeeded", paymentIntent{ID: "pi_1"}, false)
+		v.settle()
+		d, _ := v.delivery(shop, ev, ep)
+
+		for _, other := range []webhook.Owner{{Merchant: "mch_other", Mode: webhook.ModeTest}, {Merchant: shop.Merchant, Mode: webhook.ModeLive}} {
+			if _, err := v.svc.Endpoint(v.ctx, other, ep.ID); !errors.Is(err, webhook.ErrNotFound) {
+				t.Errorf("%v reads the endpoint: %v", other, err)
+			}
+			if _, err := v.svc.Disable(v.ctx, other, ep.ID); !errors.Is(err, webhook.ErrNotFound) {
+				t.Errorf("%v disables the endpoint: %v", other, err)
+			}
+			if _, _, err := v.svc.RotateSecret(v.ctx, other, ep.ID, -1); !errors.Is(err, webhook.ErrNotFound) {
+				t.Errorf("%v rotates the secret: %v", other, err)
+			}
+			if _, err := v.svc.UpdateEndpoint(v.ctx, other, ep.ID, webhook.EndpointUpdate{Events: []string{"*"}}); !errors.Is(err, webhook.ErrNotFound) {
+				t.Errorf("%v updates the endpoint: %v", other, err)
+			}
+			if _, _, err := v.svc.Delivery(v.ctx, other, d.ID); !errors.Is(err, webhook.ErrNotFound) {
+				t.Errorf("%v reads the delivery: %v", other, err)
+			}
+			if _, err := v.svc.Resend(v.ctx, other, d.ID); !errors.Is(err, webhook.ErrNotFound) {
+				t.Errorf("%v resends the delivery: %v", other, err)
+			}
+			if _, err := v.svc.Event(v.ctx, other, ev.ID); !errors.Is(err, webhook.ErrNotFound) {
+				t.Errorf("%v reads the event: %v", other, err)
+			}
+			if ds, _ := v.svc.Deliveries(v.ctx, other, webhook.DeliveryFilter{}); len(ds) != 0 {
+				t.Errorf("%v lists %d deliveries", other, len(ds))
+			}
+			if eps, _ := v.svc.Endpoints(v.ctx, other); len(eps) != 0 {
+				t.Errorf("%v lists %d endpoints", other, len(eps))
+			}
+		}
+		if got, err := v.svc.Event(v.ctx, shop, ev.ID); err != nil || string(got.Payload) != string(ev.Payload) {
+			t.Errorf("owner reads the event: %v", err)
+		}
+		if evs, _ := v.svc.Events(v.ctx, shop, 0); len(evs) != 1 || evs[0].ID != ev.ID {
+			t.Errorf("owner's events: %+v", evs)
+		}
+	})
+}
+
+func TestDisabledEndpoint(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		v := newEnv(t, e)
+		ep, secret := v.endpoint(shop, "/hook", webhook.AllEvents)
+		v.rcv.answer(http.StatusInternalServerError, false)
+		ev := v.record(shop, "payment_intent.succeeded", paymentIntent{ID: "pi_1"}, false)
+		v.settle()
+		if _, err := v.svc.Disable(v.ctx, shop, ep.ID); err != nil {
+			t.Fatal(err)
+		}
+		v.rcv.answer(http.StatusOK, false)
+		v.advance(start.Add(4 * 24 * time.Hour))
+		d, log := v.delivery(shop, ev, ep)
+		if d.Status != webhook.Failed || d.LastError != "endpoint disabled" || len(log) != 1 {
+			t.Errorf("pending delivery of a disabled endpoint: %+v after %d attempts, want failed after 1", d, len(log))
+		}
+		if n := len(v.rcv.requests()); n != 1 {
+			t.Errorf("the receiver got %d requests, want the 1 made before it was disabled", n)
+		}
+		if _, err := v.svc.Resend(v.ctx, shop, d.ID); !errors.Is(err, webhook.ErrDisabled) {
+			t.Errorf("resend to a disabled endpoint: %v, want ErrDisabled", err)
+		}
+		// Enabled again, it gets new events, not the ones it missed.
+		if _, err := v.svc.Enable(v.ctx, shop, ep.ID); err != nil {
+			t.Fatal(err)
+		}
+		ev2 := v.record(shop, "payment_intent.succeeded", paymentIntent{ID: "pi_2"}, false)
+		v.settle()
+		if got := ids(v.rcv.verified(t, "/hook", secret)); len(got) != 2 || got[1] != ev2.ID {
+			t.Errorf("after enabling: received %v", got)
+		}
+	})
+}
+
+func TestEndpointValidation(t *testing.T) {
+	db := sqltest.NewDB(t, sqlstore.SQLite, "webhook", func() time.Time { return start })
+	svc, err := webhook.New(webhook.Options{Store: db.Webhooks(), Box: mustBox(t), Now: func() time.Time { return start },
+		AllowPrivateNetworks: true, MaxEndpoints: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	for _, tt := range []struct {
+		name  string
+		owner webhook.Owner
+		in    webhook.EndpointInput
+		want  error
+	}{
+		{"no merchant", webhook.Owner{Mode: webhook.ModeTest}, webhook.EndpointInput{URL: "http://127.0.0.1/", Events: []string{"*"}}, webhook.ErrInvalidOwner},
+		{"bad mode", webhook.Owner{Merchant: "m", Mode: "prod"}, webhook.EndpointInput{URL: "http://127.0.0.1/", Events: []string{"*"}}, webhook.ErrInvalidOwner},
+		{"no events", shop, webhook.EndpointInput{URL: "http://127.0.0.1/"}, webhook.ErrInvalidEvents},
+		{"unknown event", shop, webhook.EndpointInput{URL: "http://127.0.0.1/", Events: []string{"payment_intent.succeded"}}, webhook.ErrInvalidEvents},
+		{"star with others", shop, webhook.EndpointInput{URL: "http://127.0.0.1/", Events: []string{"*", "charge.refunded"}}, webhook.ErrInvalidEvents},
+		{"long description", shop, webhook.EndpointInput{URL: "http://127.0.0.1/", Events: []string{"*"}, Description: strings.Repeat("描", 201)}, webhook.ErrInvalidDescription},
+		{"bad url", shop, webhook.EndpointInput{URL: "javascript:alert(1)", Events: []string{"*"}}, webhook.ErrInvalidURL},
+	} {
+		if _, _, err := svc.CreateEndpoint(ctx, tt.owner, tt.in); !errors.Is(err, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	e, secret, err := svc.CreateEndpoint(ctx, shop, webhook.EndpointInput{URL: "http://127.0.0.1/a", Description: " 商城 ",
+		Events: []string{"dispute.created", " charge.refunded", "dispute.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(e.Events, []string{"charge.refunded", "dispute.created"}) || e.Description != "商城" || e.Status != webhook.Enabled {
+		t.Errorf("endpoint = %+v", e)
+	}
+	if !strings.HasPrefix(secret, "whsec_") || len(secret) < 40 || strings.Contains(string(e.Secret), secret) {
+		t.Errorf("secret %q, stored %x: want a whsec_ secret stored sealed", secret, e.Secret)
+	}
+	if _, _, err := svc.CreateEndpoint(ctx, shop, webhook.EndpointInput{URL: "http://127.0.0.1/b", Events: []string{"*"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.CreateEndpoint(ctx, shop, webhook.EndpointInput{URL: "http://127.0.0.1/c", Events: []string{"*"}}); !errors.Is(err, webhook.ErrTooManyEndpoints) {
+		t.Errorf("third endpoint with a cap of 2: %v", err)
+	}
+	if eps, _ := svc.Endpoints(ctx, shop); len(eps) != 2 {
+		t.Errorf("%d endpoints stored, want 2", len(eps))
+	}
+	if _, err := svc.UpdateEndpoint(ctx, shop, "we_missing", webhook.EndpointUpdate{Events: []string{"*"}}); !errors.Is(err, webhook.ErrNotFound) {
+		t.Errorf("update of a missing endpoint: %v", err)
+	}
+}
+
+func TestNewEvent(t *testing.T) {
+	live := webhook.Owner{Merchant: "mch_shop", Mode: webhook.ModeLive}
+	a, err := webhook.NewEvent(live, "checkout.session.completed", json.RawMessage(`{"id":"cs_1","object":"checkout.session"}`), start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := webhook.NewEvent(live, "checkout.session.completed", map[string]string{"id": "cs_2"}, start.Add(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(a.ID, "evt_") || len(a.ID) != 30 || a.ID >= b.ID {
+		t.Errorf("ids %s, %s: want evt_ ids ordered by time", a.ID, b.ID)
+	}
+	want := `{"id":"` + a.ID + `","object":"event","type":"checkout.session.completed","livemode":true,"created":` +
+		strconv.FormatInt(start.Unix(), 10) + `,"data":{"object":{"id":"cs_1","object":"checkout.session"}}}`
+	if string(a.Payload) != want {
+		t.Errorf("payload\n got %s\nwant %s", a.Payload, want)
+	}
+	for _, tt := range []struct {
+		typ string
+		obj any
+	}{
+		{"payment_intent.exploded", map[string]string{}},
+		{"charge.refunded", json.RawMessage(`[1]`)},
+		{"charge.refunded", json.RawMessage(`{`)},
+		{"charge.refunded", make(chan int)},
+	} {
+		if _, err := webhook.NewEvent(live, tt.typ, tt.obj, start); !errors.Is(err, webhook.ErrInvalidEvent) {
+			t.Errorf("NewEvent(%s, %v) = %v, want ErrInvalidEvent", tt.typ, tt.obj, err)
+		}
+	}
+	if _, err := webhook.NewEvent(webhook.Owner{}, "charge.refunded", map[string]string{}, start); !errors.Is(err, webhook.ErrInvalidOwner) {
+		t.Errorf("NewEvent without an owner: %v", err)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	base := []time.Duration{time.Minute, 3 * time.Minute, 9 * time.Minute, 27 * time.Minute, 81 * time.Minute, 243 * time.Minute, 12 * time.Hour, 12 * time.Hour}
+	for i, b := range base {
+		for range 50 {
+			if d := webhook.Backoff(i + 1); d < b || d > b+b/5 {
+				t.Fatalf("Backoff(%d) = %s, want %s plus up to a fifth", i+1, d, b)
+			}
+		}
+	}
+	if d := webhook.Backoff(1000); d < 12*time.Hour || d > 12*time.Hour+12*time.Hour/5 {
+		t.Errorf("Backoff(1000) = %s, want capped at 12h", d)
+	}
+}
