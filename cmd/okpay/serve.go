@@ -89,6 +89,12 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	svc.support.Register(runner)
 	svc.withdraw.Register(runner)
 	svc.dormancy.Register(runner)
+	hooks, err := newWebhooks(cfg, a.getenv, log, db) // webhooks.go
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hooks.Register(runner)
 	// Web pages, the /v1 API and the SMTP listener mount here.
 	if err := mountWeb(srv, cfg, log, devClock, db, svc); err != nil {
 		ln.Close()

@@ -287,10 +287,10 @@ func (s *Service) change(ctx context.Context, owner Owner, id string, fn func(*E
 		if e, err = ownEndpoint(ctx, tx, owner, id); err != nil {
 			return err
 		}
+		e.UpdatedAt = s.now().UTC() // fn may read it as the time of the change
 		if err := fn(&e); err != nil {
 			return err
 		}
-		e.UpdatedAt = s.now().UTC()
 		if err := tx.UpdateEndpoint(ctx, e); err != nil {
 			return fmt.Errorf("webhook: update endpoint %s: %w", id, err)
 		}
@@ -376,7 +376,7 @@ func (s *Service) RotateSecret(ctx context.Context, owner Owner, id string, over
 	e, err := s.change(ctx, owner, id, func(e *Endpoint) error {
 		e.PreviousSecret, e.PreviousUntil = nil, time.Time{}
 		if overlap > 0 {
-			e.PreviousSecret, e.PreviousUntil = e.Secret, s.now().UTC().Add(overlap)
+			e.PreviousSecret, e.PreviousUntil = e.Secret, e.UpdatedAt.Add(overlap)
 		}
 		e.Secret = sealed
 		return nil
