@@ -42,6 +42,7 @@ import (
 	"github.com/okpay/okpay/internal/support"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web/i18n"
+	"github.com/okpay/okpay/internal/webhook"
 )
 
 var (
@@ -135,6 +136,11 @@ type Options struct {
 	KYC *kyc.Service
 	// Corrections are the staff's four-eyes ledger corrections.
 	Corrections *wallet.Corrections
+	// Webhooks are merchants' webhook endpoints and delivery log
+	// (/merchant/webhooks), for the merchant WebhookMerchants says a user
+	// acts for; the pages exist only with both.
+	Webhooks         *webhook.Service
+	WebhookMerchants WebhookMerchants
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -165,6 +171,9 @@ type Site struct {
 	corrections  *wallet.Corrections
 	exchange     *wallet.Exchange
 	fx           *fx.Service
+
+	webhooks         *webhook.Service
+	webhookMerchants WebhookMerchants
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -198,6 +207,9 @@ func New(o Options) (*Site, error) {
 		corrections:  o.Corrections,
 		exchange:     o.Exchange,
 		fx:           o.FX,
+
+		webhooks:         o.Webhooks,
+		webhookMerchants: o.WebhookMerchants,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -400,6 +412,9 @@ func (s *Site) routes() []route {
 			route{"POST /staff/corrections/{id}/approve", s.requireUser(s.staffCorrectionApprove)},
 			route{"POST /staff/corrections/{id}/reject", s.requireUser(s.staffCorrectionReject)},
 		)
+	}
+	if s.auth != nil && s.webhooks != nil && s.webhookMerchants != nil {
+		rs = append(rs, s.webhookRoutes()...)
 	}
 	if s.devClock != nil {
 		rs = append(rs,
