@@ -175,7 +175,18 @@ func (s *Site) webhookCreate(w http.ResponseWriter, r *http.Request, si *signedI
 	e, secret, err := s.webhooks.CreateEndpoint(r.Context(), owner, webhook.EndpointInput{
 		URL: vals.Get("url"), Description: vals.Get("description"), Events: vals["events"]})
 	if key, known := webhookErrorKey(err); known {
-		d.Error = s.Locale(r).T(key)
+		loc := s.Locale(r)
+		d.Error = loc.T(key)
+		// Next to the field it is about, too.
+		switch {
+		case errors.Is(err, webhook.ErrInvalidEvents):
+			d.Form.Errors["events"] = d.Error
+		case errors.Is(err, webhook.ErrInvalidDescription):
+			d.Form.Errors["description"] = d.Error
+		case errors.Is(err, webhook.ErrTooManyEndpoints):
+		default:
+			d.Form.Errors["url"] = d.Error
+		}
 		s.renderWebhooks(w, r, owner, true, http.StatusUnprocessableEntity, d)
 		return
 	}

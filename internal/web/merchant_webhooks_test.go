@@ -181,6 +181,11 @@ func TestMerchantWebhooksPage(t *testing.T) {
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, c.want) || !strings.Contains(page, "Nothing was changed.") {
 			t.Errorf("create %v: %d, want 422 saying %q\n%s", c.form, resp.StatusCode, c.want, page)
 		}
+		// The message is next to its field too, and what was typed is kept.
+		field := regexp.MustCompile(`(?s)<p class="field-error" id="webhook-(url|events)-error">([^<]*)</p>`).FindStringSubmatch(page)
+		if field == nil || !strings.Contains(field[2], c.want) || !strings.Contains(page, `value="`+c.form.Get("url")+`"`) {
+			t.Errorf("create %v: no field error saying %q, or the url typed is lost", c.form, c.want)
+		}
 	}
 	if eps, _ := hooks.Endpoints(ctx, webhook.Owner{Merchant: "mch_shop", Mode: webhook.ModeTest}); len(eps) != 0 {
 		t.Fatalf("refused forms stored %d endpoints", len(eps))
