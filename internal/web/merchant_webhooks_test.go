@@ -81,26 +81,20 @@ func (s *shopReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, `<script>alert("shop")</script> answer`)
 }
 
-// TestMerchantWebhooksPage: a merchant's developer adds an endpoint (the
-// secret shown once), a private address is refused in the reader's
-// language, deliveries and their attempts are listed with the shop's
-// answer shown as text, a resend reaches the shop, the secret is rotated
-// and the endpoint disabled; a viewer only reads, and another merchant
-// sees and changes nothing.
-func TestMerchantWebhooksPage(t *testing.T) {
-	clk := clock.NewSettable(stackTime)
-	ctx := context.Background()
-	rcv := &shopReceiver{status: http.StatusInternalServerError}
+// newTestWebhooks is the webhook service on a database of its own, with
+// the address guard on as in production: shop.example resolves to a public
+// address, and the transport takes every connection to rcv, served over
+// TLS on loopback.
+func newTestWebhooks(t *testing.T, now func() time.Time, rcv http.Handler) (*webhook.Service, *sqlstore.DB) {
+	t.Helper()
 	srv := httptest.NewTLSServer(rcv)
 	t.Cleanup(srv.Close)
-	whdb := sqltest.NewDB(t, sqlstore.SQLite, "web", clk.Now)
+	whdb := sqltest.NewDB(t, sqlstore.SQLite, "web", now)
 	box, err := secretbox.New(testMasterKey, "webhook")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The guard is on, as in production: shop.example is public, and the
-	// transport takes every connection to the test receiver.
-	hooks, err := webhook.New(webhook.Options{Store: whdb.Webhooks(), Box: box, Now: clk.Now,
+	hooks, err := webhook.New(webhook.Options{Store: whdb.Webhooks(), Box: box, Now: now,
 		Resolver: publicNames{"shop.example": "93.184.216.34"},
 		Logger:   slog.New(slog.DiscardHandler),
 		Transport: &http.Transport{
@@ -112,6 +106,27 @@ func TestMerchantWebhooksPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return hooks, whdb
+}
+
+func newMerchantsByUser() *merchantsByUser {
+	return &merchantsByUser{m: map[int64]struct {
+		id   string
+		edit bool
+	}{}}
+}
+
+// TestMerchantWebhooksPage: a merchant's developer adds an endpoint (the
+// secret shown once), a private address is refused in the reader's
+// language, deliveries and their attempts are listed with the shop's
+// answer shown as text, a resend reaches the shop, the secret is rotated
+// and the endpoint disabled; a viewer only reads, and another merchant
+// sees and changes nothing.
+func TestMerchantWebhooksPage(t *testing.T) {
+	clk := clock.NewSettable(stackTime)
+	ctx := context.Background()
+	rcv := &shopReceiver{status: http.StatusInternalServerError}
+	hooks, whdb := newTestWebhooks(t, clk.Now, rcv)
 	deliverAll := func() {
 		t.Helper()
 		for range 10 {
@@ -132,10 +147,7 @@ func TestMerchantWebhooksPage(t *testing.T) {
 			}
 		}
 	}
-	merchants := &merchantsByUser{m: map[int64]struct {
-		id   string
-		edit bool
-	}{}}
+	merchants := newMerchantsByUser()
 	st := newStack(t, clk.Now, "http://okpay.test", web.Options{Webhooks: hooks, WebhookMerchants: merchants})
 	dev := st.mustSignUp(t, "dev@shop.example", "correct horse battery", "en")
 	viewer := st.mustSignUp(t, "viewer@shop.example", "correct horse battery", "en")
