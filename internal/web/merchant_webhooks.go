@@ -86,6 +86,8 @@ type webhooksData struct {
 	Error     string
 	// Now tells which endpoints are in a rotation overlap.
 	Now time.Time
+	// OverlapHours is how long a replaced secret keeps signing.
+	OverlapHours string
 }
 
 // webhookOwner is the merchant the reader acts for, in the mode the
@@ -155,6 +157,7 @@ func (s *Site) renderWebhooks(w http.ResponseWriter, r *http.Request, owner webh
 		return
 	}
 	d.Mode, d.CanEdit, d.Now = owner.Mode, canEdit, s.now()
+	d.OverlapHours = strconv.FormatFloat(s.webhooks.RotationOverlap().Hours(), 'f', -1, 64)
 	d.EventTypes = append([]string{webhook.AllEvents}, webhook.EventTypes...)
 	s.Render(w, r, status, "merchant_webhooks", d)
 }

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +14,8 @@ import (
 
 // TestBrowserMerchantWebhooks: a merchant's developer, reading Chinese,
 // is refused a private address next to the field, then adds an endpoint
-// and sees its secret once; reloading no longer shows it.
+// and sees its secret once; reloading no longer shows it. With
+// OKPAY_SCREENSHOTS=1 it refreshes docs/screenshots/merchant-webhooks-zh.png.
 func TestBrowserMerchantWebhooks(t *testing.T) {
 	merchants := newMerchantsByUser()
 	hooks, _ := newTestWebhooks(t, time.Now, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
@@ -41,6 +44,9 @@ func TestBrowserMerchantWebhooks(t *testing.T) {
 	b.Fill("#webhook-url", "https://shop.example/okpay")
 	if code := b.ClickAndWait("#webhook-add"); code != http.StatusOK {
 		t.Fatalf("adding answered %d:\n%s", code, b.Text("main"))
+	}
+	if os.Getenv("OKPAY_SCREENSHOTS") == "1" {
+		b.Screenshot(filepath.Join(screenshotsDir, "merchant-webhooks-zh.png"))
 	}
 	secret := b.Text("#webhook-secret-value")
 	if !strings.HasPrefix(secret, "whsec_") || !strings.Contains(b.Text("#webhook-secret"), "只显示这一次") {

@@ -210,7 +210,8 @@ func TestMerchantWebhooksPage(t *testing.T) {
 		t.Fatalf("create: %d\n%s", resp.StatusCode, page)
 	}
 	_, page = get(devC, "/merchant/webhooks?mode=test")
-	if strings.Contains(page, secret[1]) || !strings.Contains(page, "https://shop.example/okpay") || !strings.Contains(page, "main shop") {
+	if strings.Contains(page, secret[1]) || !strings.Contains(page, "https://shop.example/okpay") || !strings.Contains(page, "main shop") ||
+		!strings.Contains(page, "old one valid 24 more hours") {
 		t.Errorf("the page after creating shows the secret again, or not the endpoint:\n%s", page)
 	}
 	epID := regexp.MustCompile(`id="endpoint-(we_[0-9a-z]+)"`).FindStringSubmatch(page)[1]

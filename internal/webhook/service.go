@@ -164,6 +164,10 @@ func Backoff(attempt int) time.Duration {
 	return d + mrand.N(d/5+1)
 }
 
+// RotationOverlap is how long a rotated-out secret keeps signing when
+// RotateSecret is not told otherwise.
+func (s *Service) RotationOverlap() time.Duration { return s.overlap }
+
 // Register registers the delivery job's handler on r.
 func (s *Service) Register(r *jobs.Runner) { r.Register(DeliverJob, s.Deliver) }
 
