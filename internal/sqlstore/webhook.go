@@ -71,20 +71,21 @@ func (t webhookTx) EnqueueJobs(ctx context.Context, js ...jobs.Job) error {
 }
 
 const endpointColumns = `id, merchant_id, mode, url, description, events, status, secret, previous_secret,
-	previous_until, version, created_at, updated_at`
+	previous_until, version, created_at, updated_at, disabled_reason, failing_since`
 
 func scanEndpoint(r scanner) (webhook.Endpoint, error) {
 	var (
-		e                           webhook.Endpoint
-		mode, events, status        string
-		prevUntil, created, updated int64
+		e                                    webhook.Endpoint
+		mode, events, status                 string
+		prevUntil, created, updated, failing int64
 	)
 	if err := r.Scan(&e.ID, &e.Owner.Merchant, &mode, &e.URL, &e.Description, &events, &status, &e.Secret,
-		&e.PreviousSecret, &prevUntil, &e.Version, &created, &updated); err != nil {
+		&e.PreviousSecret, &prevUntil, &e.Version, &created, &updated, &e.DisabledReason, &failing); err != nil {
 		return webhook.Endpoint{}, err
 	}
 	e.Owner.Mode, e.Status, e.Events = webhook.Mode(mode), webhook.Status(status), splitList(events)
 	e.PreviousUntil, e.CreatedAt, e.UpdatedAt = fromNanos(prevUntil), fromNanos(created), fromNanos(updated)
+	e.FailingSince = fromNanos(failing)
 	if len(e.PreviousSecret) == 0 {
 		e.PreviousSecret = nil
 	}
@@ -102,9 +103,10 @@ func sealedOrNull(b []byte) any {
 // InsertEndpoint implements webhook.Tx.
 func (t webhookTx) InsertEndpoint(ctx context.Context, e webhook.Endpoint) error {
 	_, err := t.q.Exec(ctx, `INSERT INTO webhook_endpoints (`+endpointColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		e.ID, e.Owner.Merchant, string(e.Owner.Mode), e.URL, e.Description, joinList(e.Events), string(e.Status),
-		e.Secret, sealedOrNull(e.PreviousSecret), nanos(e.PreviousUntil), e.Version, nanos(e.CreatedAt), nanos(e.UpdatedAt))
+		e.Secret, sealedOrNull(e.PreviousSecret), nanos(e.PreviousUntil), e.Version, nanos(e.CreatedAt), nanos(e.UpdatedAt),
+		e.DisabledReason, nanos(e.FailingSince))
 	if IsUniqueViolation(err) {
 		return fmt.Errorf("sqlstore: insert endpoint %s: %w", e.ID, webhook.ErrConflict)
 	}
@@ -116,11 +118,12 @@ func (t webhookTx) InsertEndpoint(ctx context.Context, e webhook.Endpoint) error
 
 // UpdateEndpoint implements webhook.Tx.
 func (t webhookTx) UpdateEndpoint(ctx context.Context, e webhook.Endpoint) error {
+	// failing_since is the deliveries' (EndpointHealth), never written here.
 	n, err := t.q.Exec(ctx, `UPDATE webhook_endpoints SET url = $3, description = $4, events = $5, status = $6,
-		secret = $7, previous_secret = $8, previous_until = $9, updated_at = $10, version = version + 1
+		secret = $7, previous_secret = $8, previous_until = $9, updated_at = $10, disabled_reason = $11, version = version + 1
 		WHERE id = $1 AND version = $2`,
 		e.ID, e.Version, e.URL, e.Description, joinList(e.Events), string(e.Status),
-		e.Secret, sealedOrNull(e.PreviousSecret), nanos(e.PreviousUntil), nanos(e.UpdatedAt))
+		e.Secret, sealedOrNull(e.PreviousSecret), nanos(e.PreviousUntil), nanos(e.UpdatedAt), e.DisabledReason)
 	if err != nil {
 		return fmt.Errorf("sqlstore: update endpoint %s: %w", e.ID, err)
 	}
@@ -370,4 +373,36 @@ func (t webhookTx) Attempts(ctx context.Context, deliveryID int64) ([]webhook.At
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// EndpointHealth implements webhook.Tx.
+func (t webhookTx) EndpointHealth(ctx context.Context, id string, ok bool, at time.Time) (time.Time, error) {
+	if ok {
+		// Written only when it changes: most attempts succeed.
+		if _, err := t.q.Exec(ctx, "UPDATE webhook_endpoints SET failing_since = 0 WHERE id = $1 AND failing_since <> 0", id); err != nil {
+			return time.Time{}, fmt.Errorf("sqlstore: endpoint health %s: %w", id, err)
+		}
+		return time.Time{}, nil
+	}
+	var since int64
+	err := t.q.QueryRow(ctx, `UPDATE webhook_endpoints SET failing_since = CASE WHEN failing_since = 0 THEN $2 ELSE failing_since END
+		WHERE id = $1 RETURNING failing_since`, id, nanos(at)).Scan(&since)
+	if errors.Is(err, ErrNoRows) {
+		return time.Time{}, fmt.Errorf("sqlstore: endpoint health %s: %w", id, webhook.ErrNotFound)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sqlstore: endpoint health %s: %w", id, err)
+	}
+	return fromNanos(since), nil
+}
+
+// DisableFailing implements webhook.Tx.
+func (t webhookTx) DisableFailing(ctx context.Context, id string, at time.Time) (bool, error) {
+	n, err := t.q.Exec(ctx, `UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = 'failing',
+		updated_at = $2, version = version + 1
+		WHERE id = $1 AND status = 'enabled'`, id, nanos(at))
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: disable endpoint %s: %w", id, err)
+	}
+	return n == 1, nil
 }

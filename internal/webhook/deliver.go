@@ -104,9 +104,24 @@ func (s *Service) Deliver(ctx context.Context, c jobs.Claimed) error {
 		d.NextAttemptAt = at
 		next = append(next, deliverJob(d.ID, args.Attempt+1, at))
 	}
+	disabled := false
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		if err := tx.RecordAttempt(ctx, d, a); err != nil {
 			return err
+		}
+		failing, err := tx.EndpointHealth(ctx, e.ID, a.Succeeded(), d.UpdatedAt)
+		if err != nil {
+			return err
+		}
+		if !failing.IsZero() && s.disableAfter > 0 && d.UpdatedAt.Sub(failing) >= s.disableAfter {
+			if disabled, err = tx.DisableFailing(ctx, e.ID, d.UpdatedAt); err != nil {
+				return err
+			}
+			if disabled {
+				args, _ := json.Marshal(noticeArgs{Endpoint: e.ID}) // cannot fail
+				next = append(next, jobs.Job{Kind: DisabledNoticeJob, Args: args, RunAt: d.UpdatedAt,
+					UniqueKey: DisabledNoticeJob + ":" + e.ID + ":" + strconv.FormatInt(d.UpdatedAt.UnixNano(), 10)})
+			}
 		}
 		return tx.EnqueueJobs(ctx, next...)
 	})
@@ -115,6 +130,9 @@ func (s *Service) Deliver(ctx context.Context, c jobs.Claimed) error {
 		return nil // another run of this job recorded the attempt
 	case err != nil:
 		return fmt.Errorf("webhook: record attempt: %w", err)
+	}
+	if disabled {
+		log.Warn("webhook endpoint disabled: every attempt failed", "for", s.disableAfter)
 	}
 	switch d.Status {
 	case Succeeded:

@@ -121,8 +121,8 @@ func (v *env) record(owner webhook.Owner, typ string, obj any, rollback bool) we
 	return ev
 }
 
-// settle waits until the runner has run every delivery job due at the
-// clock's time.
+// settle waits until the runner has run every delivery and notice job
+// due at the clock's time.
 func (v *env) settle() {
 	v.t.Helper()
 	for range 3000 {
@@ -130,6 +130,11 @@ func (v *env) settle() {
 		if err != nil {
 			v.t.Fatal(err)
 		}
+		notices, err := v.db.Jobs().List(v.ctx, webhook.DisabledNoticeJob)
+		if err != nil {
+			v.t.Fatal(err)
+		}
+		js = append(js, notices...)
 		busy := slices.ContainsFunc(js, func(j jobs.Record) bool {
 			return j.State == jobs.StateRunning || j.State == jobs.StateAvailable && !j.RunAt.After(v.clk.Now())
 		})

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,7 @@ const (
 	DefaultRetryFor     = 72 * time.Hour
 	DefaultOverlap      = 24 * time.Hour
 	DefaultMaxEndpoints = 16
+	DefaultDisableAfter = 5 * 24 * time.Hour
 	// MaxOverlap bounds a rotation overlap: an old secret that signs for
 	// longer is no longer rotated out.
 	MaxOverlap = 7 * 24 * time.Hour
@@ -67,6 +69,20 @@ type Options struct {
 	RotationOverlap time.Duration
 	// MaxEndpoints caps an owner's endpoints (DefaultMaxEndpoints).
 	MaxEndpoints int
+	// DisableAfter disables an endpoint whose every attempt failed for
+	// this long (DefaultDisableAfter; negative: never).
+	DisableAfter time.Duration
+	// Notifier tells the merchant an endpoint was disabled for failing;
+	// nil only logs it.
+	Notifier Notifier
+}
+
+// Notifier tells a merchant about their endpoints; the merchant package
+// implements it (mail to the merchant's owners and developers).
+type Notifier interface {
+	// EndpointDisabled is called, from a job after the endpoint was
+	// disabled, once or (after a crash) more. An error retries it.
+	EndpointDisabled(ctx context.Context, e Endpoint) error
 }
 
 // Service manages endpoints and delivers events.
@@ -82,6 +98,8 @@ type Service struct {
 	backoff      func(int) time.Duration
 	overlap      time.Duration
 	maxEndpoints int
+	disableAfter time.Duration
+	notifier     Notifier
 }
 
 // New returns a Service. It fails without a Store or a Box.
@@ -116,6 +134,9 @@ func New(o Options) (*Service, error) {
 	if o.MaxEndpoints <= 0 {
 		o.MaxEndpoints = DefaultMaxEndpoints
 	}
+	if o.DisableAfter == 0 {
+		o.DisableAfter = DefaultDisableAfter
+	}
 	g := Guard{AllowPrivate: o.AllowPrivateNetworks}
 	if o.Transport == nil {
 		o.Transport = NewTransport(g, o.Timeout)
@@ -130,6 +151,7 @@ func New(o Options) (*Service, error) {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		retryFor: o.RetryFor, backoff: o.Backoff, overlap: o.RotationOverlap, maxEndpoints: o.MaxEndpoints,
+		disableAfter: o.DisableAfter, notifier: o.Notifier,
 	}, nil
 }
 
@@ -168,8 +190,37 @@ func Backoff(attempt int) time.Duration {
 // RotateSecret is not told otherwise.
 func (s *Service) RotationOverlap() time.Duration { return s.overlap }
 
-// Register registers the delivery job's handler on r.
-func (s *Service) Register(r *jobs.Runner) { r.Register(DeliverJob, s.Deliver) }
+// Register registers the handlers of the delivery and notice jobs on r.
+func (s *Service) Register(r *jobs.Runner) {
+	r.Register(DeliverJob, s.Deliver)
+	r.Register(DisabledNoticeJob, s.notifyDisabled)
+}
+
+// notifyDisabled is the DisabledNoticeJob handler.
+func (s *Service) notifyDisabled(ctx context.Context, c jobs.Claimed) error {
+	var args noticeArgs
+	if err := json.Unmarshal(c.Args, &args); err != nil || args.Endpoint == "" {
+		return jobs.Cancel(fmt.Errorf("webhook: bad notice args %q", c.Args))
+	}
+	var e Endpoint
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		e, err = tx.Endpoint(ctx, args.Endpoint)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return jobs.Cancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	s.log.Warn("webhook endpoint disabled after failing", "endpoint", e.ID, "merchant", e.Owner.Merchant,
+		"mode", e.Owner.Mode, "failing_since", e.FailingSince)
+	if s.notifier == nil || e.Status != Disabled || e.DisabledReason != DisabledFailing {
+		return nil // re-enabled meanwhile: nothing to tell
+	}
+	return s.notifier.EndpointDisabled(ctx, e)
+}
 
 // EndpointInput is what a merchant gives to create an endpoint.
 type EndpointInput struct {
@@ -350,14 +401,33 @@ func (s *Service) UpdateEndpoint(ctx context.Context, owner Owner, id string, up
 // it and its pending deliveries fail at their next attempt.
 // Errors: ErrNotFound, ErrConflict.
 func (s *Service) Disable(ctx context.Context, owner Owner, id string) (Endpoint, error) {
-	return s.change(ctx, owner, id, func(e *Endpoint) error { e.Status = Disabled; return nil })
+	return s.change(ctx, owner, id, func(e *Endpoint) error {
+		e.Status, e.DisabledReason = Disabled, ""
+		return nil
+	})
 }
 
-// Enable makes owner's endpoint id get new events again; events recorded
+// Enable makes owner's endpoint id get new events again, healthy: its
+// failures so far no longer count towards DisableAfter. Events recorded
 // while it was disabled are not sent (resend them from the log).
 // Errors: ErrNotFound, ErrConflict.
 func (s *Service) Enable(ctx context.Context, owner Owner, id string) (Endpoint, error) {
-	return s.change(ctx, owner, id, func(e *Endpoint) error { e.Status = Enabled; return nil })
+	e, err := s.change(ctx, owner, id, func(e *Endpoint) error {
+		e.Status, e.DisabledReason = Enabled, ""
+		return nil
+	})
+	if err != nil {
+		return Endpoint{}, err
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		_, err := tx.EndpointHealth(ctx, id, true, e.UpdatedAt)
+		return err
+	})
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("webhook: enable %s: %w", id, err)
+	}
+	e.FailingSince = time.Time{}
+	return e, nil
 }
 
 // RotateSecret gives owner's endpoint id a new secret, returned this once.

@@ -1,12 +1,14 @@
 package webhook_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -195,4 +197,95 @@ func TestBackoff(t *testing.T) {
 	if d := webhook.Backoff(1000); d < 12*time.Hour || d > 12*time.Hour+12*time.Hour/5 {
 		t.Errorf("Backoff(1000) = %s, want capped at 12h", d)
 	}
+}
+
+// notices records the endpoints the merchant was told were disabled.
+type notices struct {
+	mu  sync.Mutex
+	got []webhook.Endpoint
+}
+
+func (n *notices) EndpointDisabled(_ context.Context, e webhook.Endpoint) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.got = append(n.got, e)
+	return nil
+}
+
+func (n *notices) list() []webhook.Endpoint {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.got)
+}
+
+// TestEndpointDisabledAfterFailingForDays: a shop's endpoint that fails
+// every attempt for five days is disabled and the merchant told once; a
+// success in between starts the count again; enabled again, it is
+// healthy and gets new events.
+func TestEndpointDisabledAfterFailingForDays(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		told := &notices{}
+		v := newEnv(t, e, func(o *webhook.Options) { o.Notifier = told })
+		ep, secret := v.endpoint(shop, "/hook", webhook.AllEvents)
+		day := 24 * time.Hour
+		v.rcv.answer(http.StatusInternalServerError, false)
+		for i := range 3 {
+			v.advance(start.Add(time.Duration(i) * day))
+			v.record(shop, "payment_intent.succeeded", paymentIntent{ID: "pi_" + strconv.Itoa(i)}, false)
+		}
+		v.advance(start.Add(3 * day))
+		// One success on day 3 resets the count.
+		v.rcv.answer(http.StatusOK, false)
+		v.record(shop, "charge.refunded", paymentIntent{ID: "ch_ok"}, false)
+		v.settle()
+		if got, _ := v.svc.Endpoint(v.ctx, shop, ep.ID); !got.FailingSince.IsZero() {
+			t.Errorf("after a success, failing since %s", got.FailingSince)
+		}
+		v.rcv.answer(http.StatusInternalServerError, false)
+		for i := 4; i <= 8; i++ {
+			v.advance(start.Add(time.Duration(i) * day))
+			v.record(shop, "payment_intent.succeeded", paymentIntent{ID: "pi_" + strconv.Itoa(i)}, false)
+		}
+		v.settle()
+		got, _ := v.svc.Endpoint(v.ctx, shop, ep.ID)
+		// Retries of the first events kept failing after the success, so
+		// the count restarted during day 3.
+		if got.Status != webhook.Enabled || len(told.list()) != 0 || !got.FailingSince.After(start.Add(3*day)) || got.FailingSince.After(start.Add(4*day)) {
+			t.Fatalf("on day 8: %s, failing since %s, %d notices; want enabled, failing since day 3", got.Status, got.FailingSince, len(told.list()))
+		}
+		v.advance(start.Add(10 * day))
+		got, _ = v.svc.Endpoint(v.ctx, shop, ep.ID)
+		if got.Status != webhook.Disabled || got.DisabledReason != webhook.DisabledFailing || got.UpdatedAt.Sub(got.FailingSince) < 5*day {
+			t.Fatalf("on day 10: %s (%q) at %s, failing since %s; want disabled after 5 days of failures", got.Status, got.DisabledReason, got.UpdatedAt, got.FailingSince)
+		}
+		if n := told.list(); len(n) != 1 || n[0].ID != ep.ID || n[0].DisabledReason != webhook.DisabledFailing {
+			t.Errorf("notices: %+v, want one for %s", n, ep.ID)
+		}
+		sent := len(v.rcv.requests())
+		v.advance(start.Add(14 * day))
+		if n := len(v.rcv.requests()); n != sent {
+			t.Errorf("%d requests to the disabled endpoint", n-sent)
+		}
+		ds, _ := v.svc.Deliveries(v.ctx, shop, webhook.DeliveryFilter{EndpointID: ep.ID})
+		for _, d := range ds {
+			if d.Status == webhook.Pending {
+				t.Errorf("delivery %d still pending on a disabled endpoint", d.ID)
+			}
+		}
+
+		// The shop is fixed; the merchant enables the endpoint again.
+		got, err := v.svc.Enable(v.ctx, shop, ep.ID)
+		if err != nil || got.Status != webhook.Enabled || got.DisabledReason != "" || !got.FailingSince.IsZero() {
+			t.Fatalf("enable: %+v, %v", got, err)
+		}
+		v.rcv.answer(http.StatusOK, false)
+		ev := v.record(shop, "dispute.created", paymentIntent{ID: "dp_1"}, false)
+		v.settle()
+		if all := v.rcv.verified(t, "/hook", secret); all[len(all)-1].ID != ev.ID {
+			t.Errorf("after enabling, the last event received is %s, want %s", all[len(all)-1].ID, ev.ID)
+		}
+		if len(told.list()) != 1 {
+			t.Errorf("%d notices, want still 1", len(told.list()))
+		}
+	})
 }

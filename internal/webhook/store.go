@@ -59,6 +59,15 @@ type Tx interface {
 	FailDelivery(ctx context.Context, id int64, reason string, at time.Time) error
 	// Attempts lists a delivery's attempts, first first.
 	Attempts(ctx context.Context, deliveryID int64) ([]Attempt, error)
+	// EndpointHealth records an attempt's outcome on its endpoint: a
+	// success clears FailingSince, a failure sets it to at unless it is
+	// set. It returns FailingSince as it now is (zero: healthy), without
+	// changing the endpoint's Version (a merchant's concurrent edit must
+	// not conflict with deliveries). Errors: ErrNotFound (on a failure).
+	EndpointHealth(ctx context.Context, id string, ok bool, at time.Time) (time.Time, error)
+	// DisableFailing disables an enabled endpoint with DisabledFailing
+	// and reports whether it did (false: it was already disabled).
+	DisableFailing(ctx context.Context, id string, at time.Time) (bool, error)
 }
 
 // RecordTx is the part of a transaction that records events: another
@@ -98,6 +107,14 @@ const DeliverJob = "webhook.deliver"
 // (database unavailable) are retried by the runner, the receiver's by the
 // delivery schedule.
 const jobAttempts = 5
+
+// DisabledNoticeJob is the kind of the job that tells the merchant an
+// endpoint was disabled because its deliveries kept failing.
+const DisabledNoticeJob = "webhook.disabled_notice"
+
+type noticeArgs struct {
+	Endpoint string `json:"endpoint"`
+}
 
 type deliverArgs struct {
 	Delivery int64 `json:"delivery"`

@@ -24,6 +24,9 @@
 //     bound to the endpoint id) and shown once, when created or rotated.
 //     After a rotation the previous secret also signs until its overlap
 //     ends.
+//   - An endpoint whose attempts all failed for DisableAfter (5 days) is
+//     disabled, and a notice job is queued in the same transaction for the
+//     merchant (Options.Notifier).
 //   - No request goes to a private, loopback, link-local or otherwise
 //     internal address unless AllowPrivateNetworks (development) is set:
 //     checked when an endpoint is saved, and again on every connection by
@@ -174,6 +177,12 @@ type Endpoint struct {
 	// Events are the subscribed types, sorted, or [AllEvents].
 	Events []string
 	Status Status
+	// DisabledReason is DisabledFailing when deliveries disabled it, else
+	// empty.
+	DisabledReason string
+	// FailingSince is the first failed attempt since the last success;
+	// zero while the endpoint is healthy.
+	FailingSince time.Time
 	// Secret is the current signing secret, sealed.
 	Secret []byte
 	// PreviousSecret, sealed, also signs until PreviousUntil.
@@ -185,6 +194,10 @@ type Endpoint struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// DisabledFailing is the DisabledReason of an endpoint disabled because
+// every attempt to it failed for Options.DisableAfter.
+const DisabledFailing = "failing"
 
 // Subscribed reports whether e wants events of type t.
 func (e Endpoint) Subscribed(t string) bool {

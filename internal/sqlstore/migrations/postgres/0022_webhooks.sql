@@ -3,7 +3,9 @@
 -- comma-separated list of subscribed types, or '*'. secret and
 -- previous_secret are sealed (secretbox purpose "webhook", bound to the
 -- endpoint id); previous_secret also signs until previous_until. version
--- makes every change a conditional update.
+-- makes every change a conditional update. failing_since is the first
+-- failed attempt since the last success (0: healthy); disabled_reason is
+-- 'failing' when deliveries disabled the endpoint, else empty.
 CREATE TABLE webhook_endpoints (
     id              TEXT    COLLATE "C" PRIMARY KEY,
     merchant_id     TEXT    NOT NULL,
@@ -12,7 +14,9 @@ CREATE TABLE webhook_endpoints (
     description     TEXT    NOT NULL DEFAULT '',
     events          TEXT    NOT NULL,
     status          TEXT    NOT NULL,
-    secret          BYTEA    NOT NULL,
+    disabled_reason TEXT    NOT NULL DEFAULT '',
+    failing_since   BIGINT  NOT NULL DEFAULT 0,
+    secret          BYTEA   NOT NULL,
     previous_secret BYTEA,
     previous_until  BIGINT  NOT NULL DEFAULT 0,
     version         BIGINT  NOT NULL,

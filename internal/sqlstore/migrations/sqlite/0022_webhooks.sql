@@ -3,7 +3,9 @@
 -- comma-separated list of subscribed types, or '*'. secret and
 -- previous_secret are sealed (secretbox purpose "webhook", bound to the
 -- endpoint id); previous_secret also signs until previous_until. version
--- makes every change a conditional update.
+-- makes every change a conditional update. failing_since is the first
+-- failed attempt since the last success (0: healthy); disabled_reason is
+-- 'failing' when deliveries disabled the endpoint, else empty.
 CREATE TABLE webhook_endpoints (
     id              TEXT    PRIMARY KEY,
     merchant_id     TEXT    NOT NULL,
@@ -12,6 +14,8 @@ CREATE TABLE webhook_endpoints (
     description     TEXT    NOT NULL DEFAULT '',
     events          TEXT    NOT NULL,
     status          TEXT    NOT NULL,
+    disabled_reason TEXT    NOT NULL DEFAULT '',
+    failing_since   INTEGER NOT NULL DEFAULT 0,
     secret          BLOB    NOT NULL,
     previous_secret BLOB,
     previous_until  INTEGER NOT NULL DEFAULT 0,
