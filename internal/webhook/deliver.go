@@ -156,9 +156,9 @@ func (s *Service) fail(ctx context.Context, d Delivery, reason string) error {
 
 // post sends one attempt and reports it; it never returns an error, since
 // every failure is the attempt's outcome.
-func (s *Service) post(ctx context.Context, url string, body []byte, sig string, at time.Time) Attempt {
-	a := Attempt{At: at.UTC(), URL: url, Signature: sig}
-	defer func() { a.Duration = max(s.now().Sub(at), 0) }()
+func (s *Service) post(ctx context.Context, url string, body []byte, sig string, at time.Time) (a Attempt) {
+	a = Attempt{At: at.UTC(), URL: url, Signature: sig}
+	defer func() { a.Duration = max(s.now().Sub(at), 0) }() // sets the result
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		a.Error = clean(err.Error(), maxErrorText)

@@ -93,7 +93,10 @@ func TestRetriesWithGrowingBackoff(t *testing.T) {
 		d, _ = v.delivery(shop, ev, ep)
 		v.advance(d.NextAttemptAt) // attempt 4: 500
 		v.rcv.answer(http.StatusOK, false)
-		v.advance(start.Add(24 * time.Hour)) // attempt 5: 200
+		v.rcv.mu.Lock()
+		v.rcv.slow = 1500 * time.Millisecond
+		v.rcv.mu.Unlock()
+		v.advance(start.Add(24 * time.Hour)) // attempt 5: 200, taking 1.5 s
 
 		d, log := v.delivery(shop, ev, ep)
 		if d.Status != webhook.Succeeded || d.Attempts != 5 {
@@ -113,6 +116,9 @@ func TestRetriesWithGrowingBackoff(t *testing.T) {
 		}
 		if log[0].Body != "Internal Server Error from the shop" {
 			t.Errorf("logged body = %q", log[0].Body)
+		}
+		if log[4].Duration != 1500*time.Millisecond {
+			t.Errorf("attempt 5 took %s, want the 1.5 s the shop took", log[4].Duration)
 		}
 		for i := 2; i < len(log); i++ {
 			prev, gap := log[i-1].At.Sub(log[i-2].At), log[i].At.Sub(log[i-1].At)

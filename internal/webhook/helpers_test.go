@@ -63,6 +63,7 @@ func newEnv(t *testing.T, e sqlstore.Engine, tweak ...func(*webhook.Options)) *e
 	done := make(chan error, 1)
 	go func() { done <- run.Run(ctx) }()
 	rcv := newReceiver(t, clk.Now)
+	rcv.clk = clk
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -201,6 +202,9 @@ type receiver struct {
 	status int
 	hang   bool
 	got    []request
+	// slow moves the test clock on while a request is answered.
+	slow time.Duration
+	clk  *clock.Settable
 }
 
 type request struct {
@@ -216,8 +220,11 @@ func newReceiver(t *testing.T, now func() time.Time) *receiver {
 		body, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
 		r.got = append(r.got, request{path: req.URL.Path, header: req.Header.Clone(), body: body, at: now()})
-		status, hang := r.status, r.hang
+		status, hang, slow := r.status, r.hang, r.slow
 		r.mu.Unlock()
+		if slow > 0 {
+			r.clk.Add(slow)
+		}
 		if hang {
 			<-req.Context().Done() // until the sender's timeout closes the connection
 			return
