@@ -1,16 +1,19 @@
 package webhook_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/okpay/okpay/internal/jobs"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
 	"github.com/okpay/okpay/internal/webhook"
@@ -353,6 +356,53 @@ func TestSecretRotation(t *testing.T) {
 		}
 		if _, _, err := v.svc.RotateSecret(v.ctx, shop, ep.ID, 8*24*time.Hour); !errors.Is(err, webhook.ErrInvalidOverlap) {
 			t.Errorf("8-day overlap: %v, want ErrInvalidOverlap", err)
+		}
+	})
+}
+
+// TestTwoNodesDeliverOnce: two nodes' runners share the queue; every event
+// reaches the shop once and each delivery logs one attempt.
+func TestTwoNodesDeliverOnce(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		v := newEnv(t, e)
+		second, err := webhook.New(webhook.Options{Store: v.db.Webhooks(), Box: mustBox(t), Now: v.clk.Now, Logger: quiet,
+			AllowPrivateNetworks: true, Timeout: 300 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := jobs.New(v.db.Jobs(), jobs.Options{Now: v.clk.Now, Logger: quiet, PollInterval: 5 * time.Millisecond, Concurrency: 4, Worker: "node-2"})
+		second.Register(run)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- run.Run(ctx) }()
+		defer func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("second runner: %v", err)
+			}
+		}()
+
+		_, secret := v.endpoint(shop, "/hook", webhook.AllEvents)
+		var want []string
+		for i := range 20 {
+			ev := v.record(shop, "payment_intent.succeeded", paymentIntent{ID: "pi_" + strconv.Itoa(i)}, false)
+			want = append(want, ev.ID)
+			run.Notify()
+		}
+		v.settle()
+		got := ids(v.rcv.verified(t, "/hook", secret))
+		slices.Sort(got)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("events received (-want +got):\n%s", diff)
+		}
+		ds, err := v.svc.Deliveries(v.ctx, shop, webhook.DeliveryFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			if d.Status != webhook.Succeeded || d.Attempts != 1 {
+				t.Errorf("delivery %d: %s after %d attempts", d.ID, d.Status, d.Attempts)
+			}
 		}
 	})
 }

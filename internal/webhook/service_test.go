@@ -162,6 +162,18 @@ func TestNewEvent(t *testing.T) {
 	if !strings.HasPrefix(a.ID, "evt_") || len(a.ID) != 30 || a.ID >= b.ID {
 		t.Errorf("ids %s, %s: want evt_ ids ordered by time", a.ID, b.ID)
 	}
+	// Within one millisecond too, in the order minted.
+	prev := ""
+	for i := range 1000 {
+		ev, err := webhook.NewEvent(live, "charge.refunded", map[string]int{"n": i}, start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.ID <= prev || ev.ID[:13] != a.ID[:13] {
+			t.Fatalf("id %d %s after %s: want ordered, same millisecond prefix as %s", i, ev.ID, prev, a.ID)
+		}
+		prev = ev.ID
+	}
 	want := `{"id":"` + a.ID + `","object":"event","type":"checkout.session.completed","livemode":true,"created":` +
 		strconv.FormatInt(start.Unix(), 10) + `,"data":{"object":{"id":"cs_1","object":"checkout.session"}}}`
 	if string(a.Payload) != want {

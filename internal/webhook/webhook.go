@@ -35,6 +35,7 @@
 package webhook
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/binary"
@@ -43,6 +44,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -323,14 +325,32 @@ func (a Attempt) Succeeded() bool { return a.Error == "" && a.Status >= 200 && a
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
 // newID returns prefix and 26 characters: 48 bits of milliseconds since
-// the epoch at now, then 80 random bits, so ids minted later sort later
-// (within a millisecond, randomly).
+// the epoch at now, then 80 bits that are random for the first id of a
+// millisecond and one more than the previous id's for the next ones, so
+// ids minted later by one process sort later, and ids of different nodes
+// do not collide.
 func newID(prefix string, now time.Time) string {
 	var b [16]byte
-	ms := uint64(now.UnixMilli())
-	binary.BigEndian.PutUint64(b[:8], ms<<16)
+	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli())<<16)
 	if _, err := rand.Read(b[6:]); err != nil {
 		panic("webhook: crypto/rand failed: " + err.Error()) // never on supported systems
 	}
+	idMu.Lock()
+	if bytes.Equal(b[:6], lastID[:6]) {
+		b = lastID
+		for i := 15; i >= 6; i-- { // add one to the 80-bit tail
+			b[i]++
+			if b[i] != 0 {
+				break
+			}
+		}
+	}
+	lastID = b
+	idMu.Unlock()
 	return prefix + idEncoding.EncodeToString(b[:])
 }
+
+var (
+	idMu   sync.Mutex
+	lastID [16]byte // the last id minted, for ordering within a millisecond
+)
