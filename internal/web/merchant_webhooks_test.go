@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -114,6 +115,12 @@ func newMerchantsByUser() *merchantsByUser {
 		id   string
 		edit bool
 	}{}}
+}
+
+func (s *shopReceiver) received() ([]*http.Request, [][]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.got), slices.Clone(s.bodies)
 }
 
 // TestMerchantWebhooksPage: a merchant's developer adds an endpoint (the
@@ -240,10 +247,11 @@ func TestMerchantWebhooksPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	deliverAll()
-	if len(rcv.got) != 1 {
-		t.Fatalf("the shop got %d requests", len(rcv.got))
+	reqs, bodies := rcv.received()
+	if len(reqs) != 1 {
+		t.Fatalf("the shop got %d requests", len(reqs))
 	}
-	if _, err := okwebhook.Verify(rcv.bodies[0], rcv.got[0].Header.Get("OKPay-Signature"), []string{secret[1]}, time.Minute, clk.Now()); err != nil {
+	if _, err := okwebhook.Verify(bodies[0], reqs[0].Header.Get("OKPay-Signature"), []string{secret[1]}, time.Minute, clk.Now()); err != nil {
 		t.Errorf("the secret shown does not verify the delivery: %v", err)
 	}
 	_, page = get(devC, "/merchant/webhooks")
@@ -273,8 +281,8 @@ func TestMerchantWebhooksPage(t *testing.T) {
 	if _, page := get(devC, loc); !strings.Contains(page, "queued to be sent again") || !strings.Contains(page, `data-status="succeeded"`) || !strings.Contains(page, "HTTP 200") {
 		t.Errorf("the resent delivery:\n%s", page)
 	}
-	if len(rcv.got) != 2 || string(rcv.bodies[1]) != string(ev.Payload) {
-		t.Errorf("the shop got %d requests; the resend must carry the same event", len(rcv.got))
+	if reqs, bodies := rcv.received(); len(reqs) != 2 || string(bodies[1]) != string(ev.Payload) {
+		t.Errorf("the shop got %d requests; the resend must carry the same event", len(reqs))
 	}
 
 	// Event types, rotation, disabling.
