@@ -90,6 +90,12 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	svc.withdraw.Register(runner)
 	svc.dormancy.Register(runner)
 	svc.merchant.Register(runner)
+	hooks, err := newWebhooks(cfg, a.getenv, log, db) // webhooks.go
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hooks.Register(runner)
 	// Web pages, the /v1 API and the SMTP listener mount here.
 	if err := mountAPI(srv, runner, cfg, log, db, svc); err != nil { // api.go
 		ln.Close()

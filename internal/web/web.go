@@ -49,6 +49,7 @@ import (
 	"github.com/okpay/okpay/internal/support/chat"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web/i18n"
+	"github.com/okpay/okpay/internal/webhook"
 )
 
 var (
@@ -161,6 +162,11 @@ type Options struct {
 	// Merchant is the merchant side: /merchant (dashboard), the hosted
 	// checkout page /checkout/{id} and the HTML form's /pay/form.
 	Merchant *merchant.Service
+	// Webhooks are merchants' webhook endpoints and delivery log
+	// (/merchant/webhooks), for the merchant WebhookMerchants says a user
+	// acts for; the pages exist only with both.
+	Webhooks         *webhook.Service
+	WebhookMerchants WebhookMerchants
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -199,6 +205,9 @@ type Site struct {
 	chatOrigins  []string // TrustedOrigins, for the chat socket's handshake
 	apiKeys      *apikey.Service
 	merchant     *merchant.Service
+
+	webhooks         *webhook.Service
+	webhookMerchants WebhookMerchants
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -211,35 +220,37 @@ type SiteInfo struct {
 // New loads the catalogues, templates and assets and checks the options.
 func New(o Options) (*Site, error) {
 	s := &Site{
-		log:          o.Logger,
-		now:          o.Now,
-		tz:           o.TimeZone,
-		info:         SiteInfo{Domain: o.Domain, SupportEmail: o.SupportEmail},
-		dev:          o.Development,
-		maxFormBytes: o.MaxFormBytes,
-		origins:      http.NewCrossOriginProtection(),
-		auth:         o.Auth,
-		twoFactor:    o.TwoFactor,
-		audit:        o.Audit,
-		fees:         o.Fees,
-		wallet:       o.Wallet,
-		bank:         o.Bank,
-		withdrawals:  o.Withdrawals,
-		methods:      connector.DefaultAvailability(),
-		risk:         o.Risk,
-		support:      o.Support,
-		kyc:          o.KYC,
-		corrections:  o.Corrections,
-		exchange:     o.Exchange,
-		fx:           o.FX,
-		help:         o.Help,
-		channels:     o.Channels,
-		announce:     o.Announcements,
-		forum:        o.Forum,
-		chat:         o.Chat,
-		chatOrigins:  o.TrustedOrigins,
-		apiKeys:      o.APIKeys,
-		merchant:     o.Merchant,
+		log:              o.Logger,
+		now:              o.Now,
+		tz:               o.TimeZone,
+		info:             SiteInfo{Domain: o.Domain, SupportEmail: o.SupportEmail},
+		dev:              o.Development,
+		maxFormBytes:     o.MaxFormBytes,
+		origins:          http.NewCrossOriginProtection(),
+		auth:             o.Auth,
+		twoFactor:        o.TwoFactor,
+		audit:            o.Audit,
+		fees:             o.Fees,
+		wallet:           o.Wallet,
+		bank:             o.Bank,
+		withdrawals:      o.Withdrawals,
+		methods:          connector.DefaultAvailability(),
+		risk:             o.Risk,
+		support:          o.Support,
+		kyc:              o.KYC,
+		corrections:      o.Corrections,
+		exchange:         o.Exchange,
+		fx:               o.FX,
+		help:             o.Help,
+		channels:         o.Channels,
+		announce:         o.Announcements,
+		forum:            o.Forum,
+		chat:             o.Chat,
+		chatOrigins:      o.TrustedOrigins,
+		apiKeys:          o.APIKeys,
+		merchant:         o.Merchant,
+		webhooks:         o.Webhooks,
+		webhookMerchants: o.WebhookMerchants,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -457,6 +468,9 @@ func (s *Site) routes() []route {
 	rs = append(rs, s.channelsRoutes()...)
 	if s.auth != nil && s.apiKeys != nil {
 		rs = append(rs, s.apiKeysRoutes()...)
+	}
+	if s.auth != nil && s.webhooks != nil && s.webhookMerchants != nil {
+		rs = append(rs, s.webhookRoutes()...)
 	}
 	if s.devClock != nil {
 		rs = append(rs,
