@@ -141,8 +141,13 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	svc := services{accounts: accounts, second: second, wallet: w, bank: bank, risk: rk, support: desk, kyc: verify, fixes: fixes, withdraw: withdraw,
 		exchange: x.exchange, dormancy: x.dormancy, rates: x.rates, help: help}
 	svc.channels, svc.announce = newChannels(cfg, db) // channels.go
-	// Live chat is staffed in the business calendar's opening hours.
-	svc.chat = chat.New(chat.Options{Store: db.Chat(), Desk: desk, Hours: chat.CalendarHours{Calendar: cfg.Calendar}, Now: cfg.Now, Logger: log})
+	// Live chat is staffed in the chat channel's published hours, the
+	// same that /contact shows.
+	chatHours := chat.Hours(chat.CalendarHours{Calendar: cfg.Calendar})
+	if c, ok := svc.channels.Channel("chat"); ok {
+		chatHours = chat.HoursFunc(svc.channels.Hours(c).IsOpen)
+	}
+	svc.chat = chat.New(chat.Options{Store: db.Chat(), Desk: desk, Hours: chatHours, Now: cfg.Now, Logger: log})
 	svc.apikeys = newAPIKeys(cfg, db, second)
 	if svc.merchant, err = newMerchant(cfg, db, l, w, second); err != nil { // merchant.go
 		return services{}, err
