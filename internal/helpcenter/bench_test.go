@@ -47,4 +47,3 @@ func BenchmarkSearch(b *testing.B) {
 		})
 	}
 }
-
