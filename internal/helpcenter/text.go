@@ -380,6 +380,16 @@ func MakeSnippet(text string, terms []QueryTerm) Snippet {
 	if start < 0 || best < 0 {
 		start = 0
 	}
+	// Begin at a sentence or word boundary when one is close before the
+	// first match.
+	if start > 0 && best >= 0 {
+		for i := start; i < bestAt; i++ {
+			if strings.ContainsRune("。！？；.!?; ", rs[i]) {
+				start = i + 1
+				break
+			}
+		}
+	}
 	end := start + snippetRunes
 	if end > len(rs) {
 		end = len(rs)

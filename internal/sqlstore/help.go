@@ -247,45 +247,57 @@ func (t helpTx) UnindexText(ctx context.Context, textID int64) error {
 	return nil
 }
 
-// likePrefix is a LIKE pattern for words starting with p (terms are
-// lower-case letters and digits, but escape anyway).
-func likePrefix(p string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(p) + "%"
+// prefixEnd is the smallest string greater than every string starting
+// with p, in byte order (which is code point order for UTF-8): the upper
+// bound of a prefix range. A range rather than LIKE, because SQLite's
+// LIKE ignores case and so cannot use the index; the terms column is
+// byte-ordered on both engines (COLLATE "C" on PostgreSQL).
+func prefixEnd(p string) string {
+	rs := []rune(p)
+	rs[len(rs)-1]++
+	return string(rs)
 }
 
 // Search implements helpcenter.Tx: one sub-select per query term, tagged
-// with the term's number, so the outer query can count how many distinct
-// terms each text matched (in all, and in its title) and weigh the
-// occurrences; the same text runs on both engines.
+// with the term's number, so that grouping per text counts how many
+// distinct terms it matched (in all, and in its title) and weighs the
+// occurrences; the same text runs on both engines. The grouping is
+// materialized first and only its rows are joined to the texts and
+// articles: a planner misled by fresh tables (no statistics yet) would
+// otherwise run the term look-ups once per article.
 func (t helpTx) Search(ctx context.Context, terms []helpcenter.QueryTerm, limit int) ([]helpcenter.Hit, error) {
 	if len(terms) == 0 {
 		return nil, nil
 	}
 	var parts []string
 	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
 	for i, qt := range terms {
-		cond := "term = $" + strconv.Itoa(len(args)+1)
-		arg := qt.Term
-		if qt.Prefix {
-			cond = `term LIKE $` + strconv.Itoa(len(args)+1) + ` ESCAPE '\'`
-			arg = likePrefix(qt.Term)
+		var cond string
+		if qt.Prefix && qt.Term != "" {
+			cond = "term >= " + arg(qt.Term) + " AND term < " + arg(prefixEnd(qt.Term))
+		} else {
+			cond = "term = " + arg(qt.Term)
 		}
-		args = append(args, arg)
 		parts = append(parts, `SELECT text_id, field, tf, `+strconv.Itoa(i)+` AS qi FROM help_terms WHERE `+cond)
 	}
-	args = append(args, limit)
-	q := `SELECT m.text_id, x.article_id, x.lang,
-		COUNT(DISTINCT m.qi) AS matched,
-		COUNT(DISTINCT CASE WHEN m.field = 1 THEN m.qi END) AS in_title,
-		SUM(CASE WHEN m.field = 1 THEN 5 * m.tf ELSE m.tf END) AS weight
+	q := `WITH h AS MATERIALIZED (
+		SELECT m.text_id,
+			COUNT(DISTINCT m.qi) AS matched,
+			COUNT(DISTINCT CASE WHEN m.field = 1 THEN m.qi END) AS in_title,
+			SUM(CASE WHEN m.field = 1 THEN 5 * m.tf ELSE m.tf END) AS weight
 		FROM (` + strings.Join(parts, " UNION ALL ") + `) m
-		JOIN help_texts x ON x.id = m.text_id
+		GROUP BY m.text_id)
+		SELECT h.text_id, x.article_id, x.lang, h.matched, h.in_title, h.weight
+		FROM h
+		JOIN help_texts x ON x.id = h.text_id
 		JOIN help_articles a ON a.id = x.article_id
 		WHERE x.status = 'published' AND a.live = 1
-		GROUP BY m.text_id, x.article_id, x.lang
-		ORDER BY matched DESC, in_title DESC, weight DESC, x.article_id, x.lang
-		LIMIT $` + strconv.Itoa(len(args))
+		ORDER BY h.matched DESC, h.in_title DESC, h.weight DESC, x.article_id, x.lang
+		LIMIT ` + arg(limit)
 	rows, err := t.q.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: help search: %w", err)

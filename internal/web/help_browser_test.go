@@ -91,3 +91,20 @@ func TestBrowserHelpCentre(t *testing.T) {
 		t.Errorf("suggestion status: %q", got)
 	}
 }
+
+// TestBrowserHelpOnPhone: the help pages fit a 375px phone in both
+// languages (no sideways scrolling), search box and results included.
+func TestBrowserHelpOnPhone(t *testing.T) {
+	_, srv := serveWithMailbox(t, web.Options{Development: true})
+	for _, lang := range []string{"zh-CN", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			b := browsertest.New(t, browsertest.Options{Width: 375, Height: 667, AcceptLanguage: lang})
+			for _, path := range []string{"/help", "/help/search?q=%E9%80%80%E6%AC%BE+refund", "/help/official-site-and-emails", "/support?help_q=2FA"} {
+				b.Navigate(srv.URL + path)
+				if scroll := browsertest.Eval[int](b, `document.documentElement.scrollWidth`); scroll > 375 {
+					t.Errorf("%s: page is %dpx wide on a 375px phone", path, scroll)
+				}
+			}
+		})
+	}
+}

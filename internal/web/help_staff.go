@@ -15,18 +15,17 @@ import (
 // helpFieldKeys are the messages of the editor's refused fields, by
 // field kind and code.
 var helpFieldKeys = map[string]string{
-	"slug.required":     "help.error.slug_required",
-	"slug.invalid":      "help.error.slug_invalid",
-	"slug.taken":        "help.error.slug_taken",
-	"category.invalid":  "help.error.category",
-	"title.required":    "help.error.title_required",
-	"title.too_long":    "help.error.title_too_long",
-	"title.invalid":     "help.error.invalid_text",
-	"body.required":     "help.error.body_required",
-	"body.too_long":     "help.error.body_too_long",
-	"body.invalid":      "help.error.invalid_text",
-	"publish.nothing":   "help.error.nothing_to_publish",
-	"article.not_found": "help.article.missing",
+	"slug.required":    "help.error.slug_required",
+	"slug.invalid":     "help.error.slug_invalid",
+	"slug.taken":       "help.error.slug_taken",
+	"category.invalid": "help.error.category",
+	"title.required":   "help.error.title_required",
+	"title.too_long":   "help.error.title_too_long",
+	"title.invalid":    "help.error.invalid_text",
+	"body.required":    "help.error.body_required",
+	"body.too_long":    "help.error.body_too_long",
+	"body.invalid":     "help.error.invalid_text",
+	"publish.nothing":  "help.error.nothing_to_publish",
 }
 
 // helpFieldError puts a refused field's message next to it; false for

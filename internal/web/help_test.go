@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/helpcenter"
 	"github.com/okpay/okpay/internal/sqlstore"
@@ -185,6 +186,44 @@ func TestHelpStaffDraftsInvisible(t *testing.T) {
 	}
 	if _, body := visitorGet(t, st.handler, "/help/search?q=expired", "en"); !strings.Contains(body, `href="/help/card-expired"`) {
 		t.Errorf("published article not found by search")
+	}
+	// A Chinese reader gets the Chinese text; an English one too (there
+	// is English), the fallback note only where a language is missing.
+	if _, body := visitorGet(t, st.handler, "/help/card-expired", "zh-CN"); !strings.Contains(body, "银行卡过期") || strings.Contains(body, `id="help-fallback"`) {
+		t.Errorf("Chinese reader")
+	}
+	w = agent.do("POST", "/staff/help/new", form(url.Values{"slug": {"only-chinese"}, "category": {"fees"},
+		"title_zh-CN": {"只有中文的文章"}, "body_zh-CN": {"正文。"}}), ct)
+	only := strings.TrimSuffix(w.Header().Get("Location"), "?done=saved")
+	if w = agent.do("POST", only, form(url.Values{"category": {"fees"}, "title_zh-CN": {"只有中文的文章"}, "body_zh-CN": {"正文。"}, "action": {"publish"}}), ct); w.Code != http.StatusSeeOther {
+		t.Fatalf("publish only-chinese: %d %s", w.Code, w.Body.String())
+	}
+	if code, body := visitorGet(t, st.handler, "/help/only-chinese", "en"); code != 200 || !strings.Contains(body, "This article is not available in English yet; it is shown in 中文 (Chinese).") || !strings.Contains(body, `<article class="help-article" lang="zh-CN">`) {
+		t.Errorf("fallback for an English reader: %d\n%s", code, body)
+	}
+	// Publishing again with nothing changed says so, next to the form.
+	w = agent.do("POST", path, form(url.Values{"category": {"payments"}, "title_en": {"My card expired"},
+		"body_en": {"Add your new card. <script>alert(1)</script>"}, "title_zh-CN": {"银行卡过期"}, "body_zh-CN": {"请添加新卡。"}, "action": {"publish"}}), ct)
+	if w.Code != 422 || !strings.Contains(w.Body.String(), "There is nothing to publish") {
+		t.Errorf("publishing nothing: %d", w.Code)
+	}
+	w = agent.do("POST", path+"/unpublish", form(url.Values{}), ct)
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("unpublish: %d", w.Code)
+	}
+	if code, _ := visitorGet(t, st.handler, "/help/card-expired", "en"); code != 404 {
+		t.Errorf("taken-down article: %d", code)
+	}
+	page, err := audit.List(ctx, st.db.Audit(), audit.Filter{TargetType: "help_article", TargetID: "card-expired"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, ev := range page.Events {
+		actions = append(actions, ev.Action)
+	}
+	if got, want := strings.Join(actions, " "), "help_article_unpublished help_article_published help_draft_saved help_article_created"; got != want {
+		t.Errorf("audit: %s, want %s", got, want)
 	}
 }
 

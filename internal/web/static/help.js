@@ -28,6 +28,8 @@
     });
   }
 
+  var label = "";
+
   function show(results) {
     while (list.firstChild) {
       list.removeChild(list.firstChild);
@@ -43,6 +45,14 @@
       a.rel = "noopener";
       pieces(a, r.title);
       li.appendChild(a);
+      if (r.fallback && label) {
+        var badge = document.createElement("span");
+        badge.className = "badge";
+        badge.lang = r.lang;
+        badge.textContent = label;
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(badge);
+      }
       li.appendChild(document.createElement("br"));
       var snip = document.createElement("span");
       snip.className = "fine";
@@ -67,6 +77,7 @@
       .then(function (res) { return res.ok ? res.json() : { results: [] }; })
       .then(function (data) {
         if (mine === seq) {
+          label = typeof data.label === "string" ? data.label : "";
           show(data.results || []);
         }
       })
