@@ -167,9 +167,19 @@ func TestChatConversation(t *testing.T) {
 		if want := []string{"customer: 我的提现还没到账", "agent: 您好，我来查一下", "customer: 谢谢"}; strings.Join(lines, "|") != strings.Join(want, "|") {
 			t.Errorf("ticket timeline = %q, want %q", lines, want)
 		}
-		// Ending solves the ticket; nobody can write any more.
-		if err := f.chat.End(f.ctx, agent, c.ID); err != nil {
-			t.Fatal(err)
+		// Both end it at once: it ends once; the ticket is solved and
+		// nobody can write any more.
+		ended := make(chan error, 2)
+		for _, a := range []auth.Actor{agent, cust} {
+			go func() { ended <- f.chat.End(f.ctx, a, c.ID) }()
+		}
+		for range 2 {
+			if err := <-ended; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := strings.Count(strings.Join(texts(f.all(cust, c.ID)), "|"), "[ended]"); got != 1 {
+			t.Errorf("%d end notices, want 1: %q", got, texts(f.all(cust, c.ID)))
 		}
 		if _, err := f.chat.Post(f.ctx, cust, c.ID, "还在吗", "c3"); !errors.Is(err, chat.ErrState) {
 			t.Errorf("post after the end: %v, want ErrState", err)
@@ -567,6 +577,14 @@ func TestChatQueuedOutsideHours(t *testing.T) {
 		}
 		if c, _ := f.chat.Current(f.ctx, cust); c.Status != chat.StatusTicket {
 			t.Errorf("status after requeue = %s", c.Status)
+		}
+		if done, err := f.chat.Requeue(f.ctx, st.Chat.ID); err != nil || done {
+			t.Errorf("requeue twice = %v, %v", done, err)
+		}
+		for i, m := range f.all(cust, st.Chat.ID) {
+			if m.Seq != int64(i+1) {
+				t.Errorf("requeued chat: message %d has seq %d", i, m.Seq)
+			}
 		}
 	})
 }
