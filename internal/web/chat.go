@@ -165,6 +165,14 @@ func (s *Site) renderChatPage(w http.ResponseWriter, r *http.Request, si *signed
 		s.ServerError(w, r, err)
 		return
 	default:
+		if c.Status == chat.StatusWaiting {
+			// Left waiting while every agent went away: it becomes a
+			// ticket now rather than wait for nobody.
+			if _, err := s.chat.Requeue(r.Context(), c.ID); err != nil {
+				s.ServerError(w, r, err)
+				return
+			}
+		}
 		v, err := s.chatView(r, a, c.ID)
 		if err != nil {
 			s.ServerError(w, r, err)
