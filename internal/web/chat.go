@@ -392,5 +392,3 @@ var chatTextKeys = map[string]string{
 	"transcript.recorded": "chat.transcript.recorded",
 	"transcript.reminder": "chat.transcript.reminder",
 }
-
-var _ = chatTextKeys
