@@ -200,6 +200,33 @@ func TestServeChatAcrossNodes(t *testing.T) {
 		t.Fatalf("take on B: %d", resp.StatusCode)
 	}
 
+	// On PostgreSQL too, the handshake wants this site's origin and a
+	// session, and another node's socket is no way around either.
+	for _, tc := range []struct {
+		name    string
+		origin  string
+		cookies []*http.Cookie
+		want    int
+	}{
+		{"foreign origin", "https://evil.example", cust.cookies, http.StatusForbidden},
+		{"the other node's origin", a.url, cust.cookies, http.StatusForbidden},
+		{"no session", b.url, nil, http.StatusUnauthorized},
+	} {
+		h := http.Header{"Origin": {tc.origin}}
+		for _, c := range tc.cookies {
+			h.Add("Cookie", c.String())
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(b.url, "http")+"/chat/ws?chat="+id, &websocket.DialOptions{HTTPHeader: h})
+		cancel()
+		if err == nil {
+			conn.CloseNow()
+			t.Errorf("%s: the socket opened on node B", tc.name)
+		} else if resp == nil || resp.StatusCode != tc.want {
+			t.Errorf("%s: %v (%v), want %d", tc.name, resp, err, tc.want)
+		}
+	}
+
 	cs := cust.socket(a, id, 0)
 	as := agent.socket(b, id, 0)
 	collect(t, cs, "我的付款一直显示处理中")

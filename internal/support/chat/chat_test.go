@@ -775,3 +775,35 @@ func TestChatSignalsAcrossNodes(t *testing.T) {
 		}
 	})
 }
+
+// TestChatShutdownWaitsForSockets: when the node stops, open sockets are
+// told to close, Run returns only once they have (so the database can
+// close after it), and no new socket is taken.
+func TestChatShutdownWaitsForSockets(t *testing.T) {
+	f := newFixture(t, sqlstore.SQLite)
+	release, ok := f.chat.Hold()
+	if !ok {
+		t.Fatal("a running service refused a socket")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.chat.Run(ctx) }()
+	cancel()
+	select {
+	case <-f.chat.Stopping():
+	case <-time.After(30 * time.Second):
+		t.Fatal("sockets were not told to close")
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Run returned (%v) while a socket was open", err)
+	default:
+	}
+	if _, ok := f.chat.Hold(); ok {
+		t.Error("a stopping service took a new socket")
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
