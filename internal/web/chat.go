@@ -84,6 +84,9 @@ func (s *Site) chatLine(loc *i18n.Locale, a auth.Actor, c chat.Chat, m chat.Mess
 		l.Who = loc.T("chat.who.agent")
 	default:
 		l.Text = chat.EventText(loc, c, m)
+		if m.Event == chat.EventWaiting && c.CustomerID != a.UserID {
+			l.Text = loc.T("chat.event.waiting_staff") // the customer's words are not for the agent
+		}
 	}
 	if l.Mine {
 		l.Who = loc.T("chat.who.me")
@@ -94,11 +97,18 @@ func (s *Site) chatLine(loc *i18n.Locale, a auth.Actor, c chat.Chat, m chat.Mess
 
 func chatStateOf(loc *i18n.Locale, v chat.View) chatState {
 	st := chatState{T: "state", Status: string(v.Chat.Status), Open: v.Chat.Status.Open(), Typing: v.OtherTyping}
+	customer := v.Side == chat.KindCustomer
 	switch v.Chat.Status {
 	case chat.StatusWaiting:
 		st.Label = loc.T("chat.status.waiting")
+		if !customer {
+			st.Label = loc.T("chat.status.waiting_staff")
+		}
 	case chat.StatusActive:
 		st.Label = loc.T("chat.status.active")
+		if !customer {
+			st.Label = loc.T("chat.status.active_staff")
+		}
 	case chat.StatusEnded:
 		st.Label = loc.T("chat.status.ended")
 	case chat.StatusTicket:

@@ -194,6 +194,12 @@ func TestBrowserChat(t *testing.T) {
 	a.ClickAndWait("#chat-queue-rows tr[data-chat] button")
 	waitFor(t, a, "the agent's chat socket", `document.querySelector("#chat").dataset.connected === "true"`)
 	waitFor(t, a, "the customer's first message", logHas("你好，我的提现还没到账"))
+	if got := a.Text("#chat-status"); !strings.Contains(got, "对话进行中") {
+		t.Errorf("the agent's status: %q", got)
+	}
+	if got := a.Text("#chat-log"); !strings.Contains(got, "客户发起了聊天") || strings.Contains(got, "正在为您接入") {
+		t.Errorf("the agent is shown the customer's words: %q", got)
+	}
 	waitFor(t, c, "the agent joining", logHas("客服已加入对话"))
 	if got := c.Text("#chat-status"); !strings.Contains(got, "客服正在与您对话") {
 		t.Errorf("status after the agent joined: %q", got)
