@@ -52,7 +52,7 @@ func newFixture(t *testing.T, e sqlstore.Engine) *fixture {
 	return f
 }
 
-func newDesk(t *testing.T, db *sqlstore.DB, now func() time.Time) *support.Service {
+func newDesk(t testing.TB, db *sqlstore.DB, now func() time.Time) *support.Service {
 	t.Helper()
 	ob, err := okmail.NewOutbox(okmail.Options{From: okmail.Address{Name: "OKPay", Address: "no-reply@okpay.localhost"}, Now: now})
 	if err != nil {
