@@ -133,6 +133,9 @@ type chatPageData struct {
 	Error   string
 	Body    string
 	Started bool // the customer just started or added to a chat
+	// StartID names the start form's message, so a double submit
+	// stores it once.
+	StartID string
 }
 
 func chatID(r *http.Request) int64 {
@@ -191,6 +194,7 @@ func (s *Site) renderChatPage(w http.ResponseWriter, r *http.Request, si *signed
 		v.Notice, v.Error, v.Body, v.Masked, v.Started = base.Notice, base.Error, base.Body, base.Masked, base.Started
 		d = v
 	}
+	d.StartID = newFormKey()
 	if d.Avail, err = s.chat.Available(r.Context()); err != nil {
 		s.ServerError(w, r, err)
 		return

@@ -317,6 +317,20 @@ func TestChatPagesNeedStaff(t *testing.T) {
 	if page := cs.agen.do("GET", "/agent/chats", nil, "").Body.String(); !strings.Contains(page, "mei@example.com") || !strings.Contains(page, "/agent/chats/"+cs.chatID+"/take") {
 		t.Errorf("agent console does not list the waiting chat:\n%s", page)
 	}
+	// The start form sent twice (a double click) stores its message once.
+	tomPage := cs.tom.do("GET", "/support/chat", nil, "").Body.String()
+	cid := regexp.MustCompile(`name="cid" value="([^"]+)"`).FindStringSubmatch(tomPage)
+	if cid == nil {
+		t.Fatalf("no message id in the start form:\n%s", tomPage)
+	}
+	for range 2 {
+		if w := cs.tom.do("POST", "/support/chat", form(url.Values{"body": {"double click"}, "cid": {cid[1]}}), formType); w.Code != http.StatusSeeOther {
+			t.Fatalf("start: %d", w.Code)
+		}
+	}
+	if got := strings.Count(cs.tom.do("GET", "/support/chat", nil, "").Body.String(), "double click"); got != 1 {
+		t.Errorf("the doubly sent first message shows %d times", got)
+	}
 	page := cs.mei.do("GET", "/support/chat", nil, "").Body.String()
 	if !strings.Contains(page, "<noscript>") || !strings.Contains(page, "在线聊天需要启用浏览器的 JavaScript") || !strings.Contains(page, `href="/support"`) {
 		t.Errorf("no fallback for browsers without JavaScript:\n%s", page)
