@@ -132,7 +132,6 @@ type chatPageData struct {
 	Notice  string
 	Error   string
 	Body    string
-	Started bool // the customer just started or added to a chat
 	// StartID names the start form's message, so a double submit
 	// stores it once.
 	StartID string
@@ -191,7 +190,7 @@ func (s *Site) renderChatPage(w http.ResponseWriter, r *http.Request, si *signed
 			s.ServerError(w, r, err)
 			return
 		}
-		v.Notice, v.Error, v.Body, v.Masked, v.Started = base.Notice, base.Error, base.Body, base.Masked, base.Started
+		v.Notice, v.Error, v.Body, v.Masked = base.Notice, base.Error, base.Body, base.Masked
 		d = v
 	}
 	d.StartID = newFormKey()

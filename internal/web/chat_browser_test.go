@@ -191,6 +191,9 @@ func TestBrowserChat(t *testing.T) {
 
 	// The waiting chat appears on the agent's console without a reload.
 	waitFor(t, a, "the waiting chat in the queue", `document.querySelector("#chat-queue-rows").innerText.includes("mei@example.com")`)
+	if got := a.Title(); !strings.HasPrefix(got, "(1) ") {
+		t.Errorf("the console's title does not count the waiting chat: %q", got)
+	}
 	a.ClickAndWait("#chat-queue-rows tr[data-chat] button")
 	waitFor(t, a, "the agent's chat socket", `document.querySelector("#chat").dataset.connected === "true"`)
 	waitFor(t, a, "the customer's first message", logHas("你好，我的提现还没到账"))
