@@ -126,12 +126,12 @@ type chatPageData struct {
 	LastSeq  int64
 	CanWrite bool
 	// Avail: whether a new chat would reach an agent (customer view).
-	Avail   chat.Availability
-	Masked  bool
-	Queued  string // why the chat went to the ticket queue, in words
-	Notice  string
-	Error   string
-	Body    string
+	Avail  chat.Availability
+	Masked bool
+	Queued string // why the chat went to the ticket queue, in words
+	Notice string
+	Error  string
+	Body   string
 	// StartID names the start form's message, so a double submit
 	// stores it once.
 	StartID string
