@@ -111,17 +111,21 @@ type chatFrame struct {
 	Status string `json:"status"`
 }
 
-// collect reads frames until it holds a message with text want, and
-// returns the messages (in the order received).
-func collect(t *testing.T, conn *websocket.Conn, want string) []chatFrame {
+// collect reads frames until it has had a message with each of the texts
+// wants, and returns the messages (in the order received).
+func collect(t *testing.T, conn *websocket.Conn, wants ...string) []chatFrame {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	missing := map[string]bool{}
+	for _, w := range wants {
+		missing[w] = true
+	}
 	var msgs []chatFrame
-	for {
+	for len(missing) > 0 {
 		_, b, err := conn.Read(ctx)
 		if err != nil {
-			t.Fatalf("read (after %d messages %v): %v", len(msgs), msgs, err)
+			t.Fatalf("read (after %d messages %v, still waiting for %v): %v", len(msgs), msgs, missing, err)
 		}
 		var f chatFrame
 		if err := json.Unmarshal(b, &f); err != nil {
@@ -131,10 +135,9 @@ func collect(t *testing.T, conn *websocket.Conn, want string) []chatFrame {
 			continue
 		}
 		msgs = append(msgs, f)
-		if f.Text == want {
-			return msgs
-		}
+		delete(missing, f.Text)
 	}
+	return msgs
 }
 
 func say(t *testing.T, conn *websocket.Conn, text, cid string) {
@@ -197,6 +200,33 @@ func TestServeChatAcrossNodes(t *testing.T) {
 		t.Fatalf("take on B: %d", resp.StatusCode)
 	}
 
+	// On PostgreSQL too, the handshake wants this site's origin and a
+	// session, and another node's socket is no way around either.
+	for _, tc := range []struct {
+		name    string
+		origin  string
+		cookies []*http.Cookie
+		want    int
+	}{
+		{"foreign origin", "https://evil.example", cust.cookies, http.StatusForbidden},
+		{"the other node's origin", a.url, cust.cookies, http.StatusForbidden},
+		{"no session", b.url, nil, http.StatusUnauthorized},
+	} {
+		h := http.Header{"Origin": {tc.origin}}
+		for _, c := range tc.cookies {
+			h.Add("Cookie", c.String())
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(b.url, "http")+"/chat/ws?chat="+id, &websocket.DialOptions{HTTPHeader: h})
+		cancel()
+		if err == nil {
+			conn.CloseNow()
+			t.Errorf("%s: the socket opened on node B", tc.name)
+		} else if resp == nil || resp.StatusCode != tc.want {
+			t.Errorf("%s: %v (%v), want %d", tc.name, resp, err, tc.want)
+		}
+	}
+
 	cs := cust.socket(a, id, 0)
 	as := agent.socket(b, id, 0)
 	collect(t, cs, "我的付款一直显示处理中")
@@ -207,11 +237,10 @@ func TestServeChatAcrossNodes(t *testing.T) {
 		say(t, as, fmt.Sprintf("agent %d", i), fmt.Sprintf("a%d", i))
 	}
 	say(t, as, "agent done", "a-done")
-	// Each side waits for the other's last message, then for its own:
-	// each sender's messages arrive in the order sent.
-	gotC := collect(t, cs, fmt.Sprintf("customer %d", rounds-1))
-	gotC = append(gotC, collect(t, cs, "agent done")...)
-	gotA := collect(t, as, "agent done")
+	// Each side reads until it has both senders' last messages; each
+	// sender's messages must arrive in the order sent.
+	gotC := collect(t, cs, fmt.Sprintf("customer %d", rounds-1), "agent done")
+	gotA := collect(t, as, fmt.Sprintf("customer %d", rounds-1), "agent done")
 	check := func(who string, got []chatFrame) {
 		t.Helper()
 		seen := map[string]int{}

@@ -117,16 +117,13 @@ func (t chatTx) Chat(ctx context.Context, id int64) (chat.Chat, error) {
 	return cs[0], nil
 }
 
-func (t chatTx) UpdateChat(ctx context.Context, c chat.Chat) error {
-	n, err := t.q.Exec(ctx, `UPDATE chat_chats SET agent_id = $1, status = $2, customer_typing = $3, agent_typing = $4,
-		updated_at = $5, taken_at = $6, ended_at = $7 WHERE id = $8`,
-		c.AgentID, string(c.Status), nanos(c.CustomerTyping), nanos(c.AgentTyping), nanos(c.UpdatedAt), nanos(c.TakenAt),
-		nanos(c.EndedAt), c.ID)
-	if err != nil {
-		return fmt.Errorf("sqlstore: update chat %d: %w", c.ID, err)
+func (t chatTx) SetTyping(ctx context.Context, id int64, customer bool, until time.Time) error {
+	col := "agent_typing"
+	if customer {
+		col = "customer_typing"
 	}
-	if n == 0 {
-		return chat.ErrNotFound
+	if _, err := t.q.Exec(ctx, `UPDATE chat_chats SET `+col+` = $1 WHERE id = $2`, nanos(until), id); err != nil {
+		return fmt.Errorf("sqlstore: chat %d typing: %w", id, err)
 	}
 	return nil
 }
@@ -140,17 +137,38 @@ func (t chatTx) TakeChat(ctx context.Context, id, agentID int64, at time.Time) (
 	return n == 1, nil
 }
 
-func (t chatTx) NextSeq(ctx context.Context, id int64, at time.Time) (int64, error) {
-	var seq int64
-	err := t.q.QueryRow(ctx, `UPDATE chat_chats SET last_seq = last_seq + 1, updated_at = $2 WHERE id = $1 RETURNING last_seq`,
-		id, nanos(at)).Scan(&seq)
+func (t chatTx) NextSeq(ctx context.Context, id int64, at time.Time) (int64, chat.Status, error) {
+	var (
+		seq    int64
+		status string
+	)
+	err := t.q.QueryRow(ctx, `UPDATE chat_chats SET last_seq = last_seq + 1, updated_at = $2 WHERE id = $1 RETURNING last_seq, status`,
+		id, nanos(at)).Scan(&seq, &status)
 	if errors.Is(err, ErrNoRows) {
-		return 0, chat.ErrNotFound
+		return 0, "", chat.ErrNotFound
 	}
 	if err != nil {
-		return 0, fmt.Errorf("sqlstore: chat %d seq: %w", id, err)
+		return 0, "", fmt.Errorf("sqlstore: chat %d seq: %w", id, err)
 	}
-	return seq, nil
+	return seq, chat.Status(status), nil
+}
+
+func (t chatTx) CloseChat(ctx context.Context, id int64, to chat.Status, at time.Time, from ...chat.Status) (bool, error) {
+	args := []any{string(to), nanos(at), id}
+	var ph []string
+	for _, f := range from {
+		args = append(args, string(f))
+		ph = append(ph, "$"+strconv.Itoa(len(args)))
+	}
+	if len(ph) == 0 {
+		return false, nil
+	}
+	n, err := t.q.Exec(ctx, `UPDATE chat_chats SET status = $1, updated_at = $2, ended_at = $2, customer_typing = 0, agent_typing = 0
+		WHERE id = $3 AND status IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: chat %d status: %w", id, err)
+	}
+	return n == 1, nil
 }
 
 func (t chatTx) InsertChatMessage(ctx context.Context, m chat.Message) error {

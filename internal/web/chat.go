@@ -84,6 +84,9 @@ func (s *Site) chatLine(loc *i18n.Locale, a auth.Actor, c chat.Chat, m chat.Mess
 		l.Who = loc.T("chat.who.agent")
 	default:
 		l.Text = chat.EventText(loc, c, m)
+		if m.Event == chat.EventWaiting && c.CustomerID != a.UserID {
+			l.Text = loc.T("chat.event.waiting_staff") // the customer's words are not for the agent
+		}
 	}
 	if l.Mine {
 		l.Who = loc.T("chat.who.me")
@@ -94,11 +97,18 @@ func (s *Site) chatLine(loc *i18n.Locale, a auth.Actor, c chat.Chat, m chat.Mess
 
 func chatStateOf(loc *i18n.Locale, v chat.View) chatState {
 	st := chatState{T: "state", Status: string(v.Chat.Status), Open: v.Chat.Status.Open(), Typing: v.OtherTyping}
+	customer := v.Side == chat.KindCustomer
 	switch v.Chat.Status {
 	case chat.StatusWaiting:
 		st.Label = loc.T("chat.status.waiting")
+		if !customer {
+			st.Label = loc.T("chat.status.waiting_staff")
+		}
 	case chat.StatusActive:
 		st.Label = loc.T("chat.status.active")
+		if !customer {
+			st.Label = loc.T("chat.status.active_staff")
+		}
 	case chat.StatusEnded:
 		st.Label = loc.T("chat.status.ended")
 	case chat.StatusTicket:
@@ -116,13 +126,15 @@ type chatPageData struct {
 	LastSeq  int64
 	CanWrite bool
 	// Avail: whether a new chat would reach an agent (customer view).
-	Avail   chat.Availability
-	Masked  bool
-	Queued  string // why the chat went to the ticket queue, in words
-	Notice  string
-	Error   string
-	Body    string
-	Started bool // the customer just started or added to a chat
+	Avail  chat.Availability
+	Masked bool
+	Queued string // why the chat went to the ticket queue, in words
+	Notice string
+	Error  string
+	Body   string
+	// StartID names the start form's message, so a double submit
+	// stores it once.
+	StartID string
 }
 
 func chatID(r *http.Request) int64 {
@@ -165,14 +177,23 @@ func (s *Site) renderChatPage(w http.ResponseWriter, r *http.Request, si *signed
 		s.ServerError(w, r, err)
 		return
 	default:
+		if c.Status == chat.StatusWaiting {
+			// Left waiting while every agent went away: it becomes a
+			// ticket now rather than wait for nobody.
+			if _, err := s.chat.Requeue(r.Context(), c.ID); err != nil {
+				s.ServerError(w, r, err)
+				return
+			}
+		}
 		v, err := s.chatView(r, a, c.ID)
 		if err != nil {
 			s.ServerError(w, r, err)
 			return
 		}
-		v.Notice, v.Error, v.Body, v.Masked, v.Started = base.Notice, base.Error, base.Body, base.Masked, base.Started
+		v.Notice, v.Error, v.Body, v.Masked = base.Notice, base.Error, base.Body, base.Masked
 		d = v
 	}
+	d.StartID = newFormKey()
 	if d.Avail, err = s.chat.Available(r.Context()); err != nil {
 		s.ServerError(w, r, err)
 		return
@@ -384,5 +405,3 @@ var chatTextKeys = map[string]string{
 	"transcript.recorded": "chat.transcript.recorded",
 	"transcript.reminder": "chat.transcript.reminder",
 }
-
-var _ = chatTextKeys

@@ -191,9 +191,18 @@ func TestBrowserChat(t *testing.T) {
 
 	// The waiting chat appears on the agent's console without a reload.
 	waitFor(t, a, "the waiting chat in the queue", `document.querySelector("#chat-queue-rows").innerText.includes("mei@example.com")`)
+	if got := a.Title(); !strings.HasPrefix(got, "(1) ") {
+		t.Errorf("the console's title does not count the waiting chat: %q", got)
+	}
 	a.ClickAndWait("#chat-queue-rows tr[data-chat] button")
 	waitFor(t, a, "the agent's chat socket", `document.querySelector("#chat").dataset.connected === "true"`)
 	waitFor(t, a, "the customer's first message", logHas("你好，我的提现还没到账"))
+	if got := a.Text("#chat-status"); !strings.Contains(got, "对话进行中") {
+		t.Errorf("the agent's status: %q", got)
+	}
+	if got := a.Text("#chat-log"); !strings.Contains(got, "客户发起了聊天") || strings.Contains(got, "正在为您接入") {
+		t.Errorf("the agent is shown the customer's words: %q", got)
+	}
 	waitFor(t, c, "the agent joining", logHas("客服已加入对话"))
 	if got := c.Text("#chat-status"); !strings.Contains(got, "客服正在与您对话") {
 		t.Errorf("status after the agent joined: %q", got)

@@ -110,6 +110,12 @@ func (s *Site) chatSocket(w http.ResponseWriter, r *http.Request) {
 		s.ServerError(w, r, err)
 		return
 	}
+	release, ok := s.chat.Hold()
+	if !ok {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer release()
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true}) // origin checked above
 	if err != nil {
 		return
@@ -121,7 +127,16 @@ func (s *Site) chatSocket(w http.ResponseWriter, r *http.Request) {
 	wake, stop := s.chat.Subscribe(id)
 	defer stop()
 
+	// The reader stores what the client sends; the handler returns (and
+	// so lets the node shut down) only once it has stopped.
+	readerDone := make(chan struct{})
+	defer func() {
+		cancel()
+		conn.CloseNow()
+		<-readerDone
+	}()
 	go func() {
+		defer close(readerDone)
 		defer cancel()
 		for {
 			var f clientFrame
@@ -196,6 +211,9 @@ func (s *Site) chatSocket(w http.ResponseWriter, r *http.Request) {
 		case <-ctx.Done():
 			conn.Close(websocket.StatusNormalClosure, "")
 			return
+		case <-s.chat.Stopping():
+			conn.Close(websocket.StatusGoingAway, "node shutting down")
+			return
 		case <-wake:
 		case <-beat.C:
 			if staff {
@@ -238,6 +256,12 @@ func (s *Site) agentChatsSocket(w http.ResponseWriter, r *http.Request) {
 		s.Forbidden(w, r)
 		return
 	}
+	release, ok := s.chat.Hold()
+	if !ok {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer release()
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true}) // origin checked above
 	if err != nil {
 		return
@@ -273,6 +297,9 @@ func (s *Site) agentChatsSocket(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case <-ctx.Done():
+			return
+		case <-s.chat.Stopping():
+			conn.Close(websocket.StatusGoingAway, "node shutting down")
 			return
 		case <-wake:
 		case <-poll.C:

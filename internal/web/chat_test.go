@@ -27,6 +27,7 @@ var chatSocketAttr = regexp.MustCompile(`data-socket="/chat/ws\?chat=(\d+)"`)
 // chatStack is the stack served on a loopback port, with a customer, an
 // agent whose console is open, and the customer's chat started.
 type chatStack struct {
+	clk            *clock.Settable
 	st             *stack
 	srv            *httptest.Server
 	mei, tom, agen *supportClient
@@ -48,7 +49,7 @@ func newChatStack(t *testing.T, first string) *chatStack {
 	if _, err := st.auth.CreateUser(context.Background(), auth.CreateUserRequest{Email: "agent@okpay.test", Password: "staff pass phrase", Role: auth.RoleAgent, Locale: "zh-CN", ActorRole: "cli"}); err != nil {
 		t.Fatal(err)
 	}
-	cs := &chatStack{st: st, srv: srv,
+	cs := &chatStack{clk: clk, st: st, srv: srv,
 		mei:  signIn(t, st, "mei@example.com", "a long quiet river"),
 		tom:  signIn(t, st, "tom@example.com", "another long phrase"),
 		agen: signIn(t, st, "agent@okpay.test", "staff pass phrase")}
@@ -316,10 +317,46 @@ func TestChatPagesNeedStaff(t *testing.T) {
 	if page := cs.agen.do("GET", "/agent/chats", nil, "").Body.String(); !strings.Contains(page, "mei@example.com") || !strings.Contains(page, "/agent/chats/"+cs.chatID+"/take") {
 		t.Errorf("agent console does not list the waiting chat:\n%s", page)
 	}
+	// The start form sent twice (a double click) stores its message once.
+	tomPage := cs.tom.do("GET", "/support/chat", nil, "").Body.String()
+	cid := regexp.MustCompile(`name="cid" value="([^"]+)"`).FindStringSubmatch(tomPage)
+	if cid == nil {
+		t.Fatalf("no message id in the start form:\n%s", tomPage)
+	}
+	for range 2 {
+		if w := cs.tom.do("POST", "/support/chat", form(url.Values{"body": {"double click"}, "cid": {cid[1]}}), formType); w.Code != http.StatusSeeOther {
+			t.Fatalf("start: %d", w.Code)
+		}
+	}
+	if got := strings.Count(cs.tom.do("GET", "/support/chat", nil, "").Body.String(), "double click"); got != 1 {
+		t.Errorf("the doubly sent first message shows %d times", got)
+	}
+	page := cs.mei.do("GET", "/support/chat", nil, "").Body.String()
+	if !strings.Contains(page, "<noscript>") || !strings.Contains(page, "在线聊天需要启用浏览器的 JavaScript") || !strings.Contains(page, `href="/support"`) {
+		t.Errorf("no fallback for browsers without JavaScript:\n%s", page)
+	}
 	if w := cs.mei.do("POST", "/support/chat", form(url.Values{"body": {"  "}}), formType); w.Code != http.StatusSeeOther {
 		// A chat is going: an empty message to it is refused on the page.
 		if !strings.Contains(w.Body.String(), "请输入消息") {
 			t.Errorf("empty message: %d", w.Code)
 		}
+	}
+}
+
+// TestChatLeftWaiting: a chat still waiting when the last agent's
+// presence has expired becomes a ticket when the customer looks, and
+// they are told; the agents' queue no longer lists it.
+func TestChatLeftWaiting(t *testing.T) {
+	cs := newChatStack(t, "有人在吗")
+	if page := cs.mei.do("GET", "/support/chat", nil, "").Body.String(); !strings.Contains(page, "正在为您接入客服") {
+		t.Fatalf("the chat is not waiting:\n%s", page)
+	}
+	cs.clk.Add(time.Minute) // the agent's console closed: no heartbeat since
+	page := cs.mei.do("GET", "/support/chat", nil, "").Body.String()
+	if !strings.Contains(page, `id="chat-queued"`) || !strings.Contains(page, "现在没有客服在线。您的留言已转为工单 #") {
+		t.Fatalf("the customer is not told the chat became a ticket:\n%s", page)
+	}
+	if page := cs.agen.do("GET", "/agent/chats", nil, "").Body.String(); strings.Contains(page, "/agent/chats/"+cs.chatID+"/take") {
+		t.Error("the agents' queue still lists the chat")
 	}
 }

@@ -180,12 +180,13 @@ type Service struct {
 	trMax    int
 	log      *slog.Logger
 	hub      *hub
+	socks    *sockets
 }
 
 // New returns a Service.
 func New(o Options) *Service {
 	s := &Service{store: o.Store, desk: o.Desk, hours: o.Hours, now: o.Now, presence: o.Presence, typing: o.Typing,
-		startMax: o.StartLimit, trMax: o.TranscriptLimit, log: o.Logger, hub: newHub()}
+		startMax: o.StartLimit, trMax: o.TranscriptLimit, log: o.Logger, hub: newHub(), socks: newSockets()}
 	if s.hours == nil {
 		s.hours = CalendarHours{calendar.Default()}
 	}

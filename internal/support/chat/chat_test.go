@@ -52,7 +52,7 @@ func newFixture(t *testing.T, e sqlstore.Engine) *fixture {
 	return f
 }
 
-func newDesk(t *testing.T, db *sqlstore.DB, now func() time.Time) *support.Service {
+func newDesk(t testing.TB, db *sqlstore.DB, now func() time.Time) *support.Service {
 	t.Helper()
 	ob, err := okmail.NewOutbox(okmail.Options{From: okmail.Address{Name: "OKPay", Address: "no-reply@okpay.localhost"}, Now: now})
 	if err != nil {
@@ -167,9 +167,19 @@ func TestChatConversation(t *testing.T) {
 		if want := []string{"customer: 我的提现还没到账", "agent: 您好，我来查一下", "customer: 谢谢"}; strings.Join(lines, "|") != strings.Join(want, "|") {
 			t.Errorf("ticket timeline = %q, want %q", lines, want)
 		}
-		// Ending solves the ticket; nobody can write any more.
-		if err := f.chat.End(f.ctx, agent, c.ID); err != nil {
-			t.Fatal(err)
+		// Both end it at once: it ends once; the ticket is solved and
+		// nobody can write any more.
+		ended := make(chan error, 2)
+		for _, a := range []auth.Actor{agent, cust} {
+			go func() { ended <- f.chat.End(f.ctx, a, c.ID) }()
+		}
+		for range 2 {
+			if err := <-ended; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := strings.Count(strings.Join(texts(f.all(cust, c.ID)), "|"), "[ended]"); got != 1 {
+			t.Errorf("%d end notices, want 1: %q", got, texts(f.all(cust, c.ID)))
 		}
 		if _, err := f.chat.Post(f.ctx, cust, c.ID, "还在吗", "c3"); !errors.Is(err, chat.ErrState) {
 			t.Errorf("post after the end: %v, want ErrState", err)
@@ -568,6 +578,14 @@ func TestChatQueuedOutsideHours(t *testing.T) {
 		if c, _ := f.chat.Current(f.ctx, cust); c.Status != chat.StatusTicket {
 			t.Errorf("status after requeue = %s", c.Status)
 		}
+		if done, err := f.chat.Requeue(f.ctx, st.Chat.ID); err != nil || done {
+			t.Errorf("requeue twice = %v, %v", done, err)
+		}
+		for i, m := range f.all(cust, st.Chat.ID) {
+			if m.Seq != int64(i+1) {
+				t.Errorf("requeued chat: message %d has seq %d", i, m.Seq)
+			}
+		}
 	})
 }
 
@@ -756,4 +774,36 @@ func TestChatSignalsAcrossNodes(t *testing.T) {
 			t.Errorf("Run: %v", err)
 		}
 	})
+}
+
+// TestChatShutdownWaitsForSockets: when the node stops, open sockets are
+// told to close, Run returns only once they have (so the database can
+// close after it), and no new socket is taken.
+func TestChatShutdownWaitsForSockets(t *testing.T) {
+	f := newFixture(t, sqlstore.SQLite)
+	release, ok := f.chat.Hold()
+	if !ok {
+		t.Fatal("a running service refused a socket")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.chat.Run(ctx) }()
+	cancel()
+	select {
+	case <-f.chat.Stopping():
+	case <-time.After(30 * time.Second):
+		t.Fatal("sockets were not told to close")
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Run returned (%v) while a socket was open", err)
+	default:
+	}
+	if _, ok := f.chat.Hold(); ok {
+		t.Error("a stopping service took a new socket")
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }

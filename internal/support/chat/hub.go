@@ -107,11 +107,74 @@ func (s *Service) publish(payloads ...string) {
 	}
 }
 
+// sockets counts the sockets open on this node, so that shutting down
+// waits for them to close before the database does.
+type sockets struct {
+	mu       sync.Mutex
+	n        int
+	closed   bool
+	stopping chan struct{} // closed when the node shuts down
+	idle     chan struct{} // closed when, shutting down, none is left
+}
+
+func newSockets() *sockets {
+	return &sockets{stopping: make(chan struct{}), idle: make(chan struct{})}
+}
+
+// Hold registers an open socket and returns the function to call when it
+// ends; false means the node is shutting down and takes no new socket.
+func (s *Service) Hold() (release func(), ok bool) {
+	k := s.socks
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.closed {
+		return nil, false
+	}
+	k.n++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			k.mu.Lock()
+			defer k.mu.Unlock()
+			if k.n--; k.n == 0 && k.closed {
+				close(k.idle)
+			}
+		})
+	}, true
+}
+
+// Stopping is closed when the node shuts down: open sockets close (the
+// browsers reconnect, to another node behind the load balancer).
+func (s *Service) Stopping() <-chan struct{} { return s.socks.stopping }
+
+// stop tells the sockets to close and waits (bounded) until they have.
+func (s *Service) stop() {
+	k := s.socks
+	k.mu.Lock()
+	if !k.closed {
+		k.closed = true
+		close(k.stopping)
+		if k.n == 0 {
+			close(k.idle)
+		}
+	}
+	k.mu.Unlock()
+	select {
+	case <-k.idle:
+	case <-time.After(10 * time.Second):
+		s.log.Warn("chat: sockets still open at shutdown")
+	}
+}
+
 // Run carries the store's signals from other nodes to this node's
 // sockets until ctx ends, reconnecting after a failure (and then waking
 // every socket, since signals may have been lost meanwhile). On a store
 // without cross-node signals it just waits for ctx.
+//
+// When ctx ends, Run closes this node's sockets and returns once they
+// are gone, so the caller may close the database after it.
 func (s *Service) Run(ctx context.Context) error {
+	defer s.stop()
 	backoff := 200 * time.Millisecond
 	for {
 		err := s.store.Listen(ctx, func() {

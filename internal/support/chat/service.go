@@ -105,7 +105,7 @@ func (s *Service) Start(ctx context.Context, a auth.Actor, text, clientID string
 			out.Queued, out.Reason = true, ReasonAgents
 		}
 		if out.Queued {
-			if err := s.queue(ctx, tx, &c, out.Reason); err != nil {
+			if _, err := s.queue(ctx, tx, &c, out.Reason); err != nil {
 				return err
 			}
 		} else if _, err := s.append(ctx, tx, &c, Message{Kind: KindSystem, Event: EventWaiting}); err != nil {
@@ -126,25 +126,35 @@ const hour = time.Hour
 
 var zero time.Time
 
-// queue sends c to the ticket queue: the customer is told in the chat
-// and by mail, and the chat is over.
-func (s *Service) queue(ctx context.Context, tx Tx, c *Chat, reason string) error {
+// queue sends a waiting chat c to the ticket queue: the customer is told
+// in the chat and by mail, and the chat is over. It reports false, doing
+// nothing, when c was no longer waiting (taken or queued meanwhile).
+func (s *Service) queue(ctx context.Context, tx Tx, c *Chat, reason string) (bool, error) {
+	now := s.nowUTC()
+	if won, err := tx.CloseChat(ctx, c.ID, StatusTicket, now, StatusWaiting); err != nil || !won {
+		return false, err
+	}
+	c.Status, c.EndedAt, c.CustomerTyping, c.AgentTyping = StatusTicket, now, zero, zero
 	if _, err := s.desk.ChatQueued(ctx, tx, c.TicketID); err != nil {
-		return err
+		return false, err
 	}
 	if _, err := s.append(ctx, tx, c, Message{Kind: KindSystem, Event: EventQueued, Detail: reason}); err != nil {
-		return err
+		return false, err
 	}
-	c.Status, c.EndedAt, c.CustomerTyping, c.AgentTyping = StatusTicket, s.nowUTC(), zero, zero
-	return tx.UpdateChat(ctx, *c)
+	return true, nil
 }
 
 // append stores m as c's next message (c.LastSeq moves on).
 func (s *Service) append(ctx context.Context, tx Tx, c *Chat, m Message) (Message, error) {
 	now := s.nowUTC()
-	seq, err := tx.NextSeq(ctx, c.ID, now)
+	seq, st, err := tx.NextSeq(ctx, c.ID, now)
 	if err != nil {
 		return Message{}, err
+	}
+	// The chat row is locked from here: a person's message in a chat
+	// that ended meanwhile (read before the lock) is refused.
+	if m.Kind != KindSystem && !st.Open() {
+		return Message{}, ErrState
 	}
 	m.ChatID, m.Seq, m.CreatedAt = c.ID, seq, now
 	if err := tx.InsertChatMessage(ctx, m); err != nil {
@@ -174,12 +184,7 @@ func (s *Service) post(ctx context.Context, tx Tx, c Chat, k Kind, author int64,
 		return Message{}, err
 	}
 	// Sending a message ends "typing".
-	if k == KindAgent {
-		c.AgentTyping = zero
-	} else {
-		c.CustomerTyping = zero
-	}
-	if err := tx.UpdateChat(ctx, c); err != nil {
+	if err := tx.SetTyping(ctx, c.ID, k == KindCustomer, zero); err != nil {
 		return Message{}, err
 	}
 	return m, tx.Notify(ctx, chatPayload(c.ID))
@@ -255,13 +260,7 @@ func (s *Service) Typing(ctx context.Context, a auth.Actor, chatID int64) error 
 		if !ok || !c.Status.Open() {
 			return ErrState
 		}
-		until := s.nowUTC().Add(s.typing)
-		if k == KindAgent {
-			c.AgentTyping = until
-		} else {
-			c.CustomerTyping = until
-		}
-		if err := tx.UpdateChat(ctx, c); err != nil {
+		if err := tx.SetTyping(ctx, c.ID, k == KindCustomer, s.nowUTC().Add(s.typing)); err != nil {
 			return err
 		}
 		return tx.Notify(ctx, chatPayload(c.ID))
@@ -324,11 +323,12 @@ func (s *Service) End(ctx context.Context, a auth.Actor, chatID int64) error {
 		if !c.Status.Open() {
 			return nil // already over: ending twice is harmless
 		}
-		if _, err := s.append(ctx, tx, &c, Message{Kind: KindSystem, Event: EventEnded, Detail: string(k), AuthorID: a.UserID}); err != nil {
+		// Both sides may end it at once: one wins, the other has nothing
+		// left to do.
+		if won, err := tx.CloseChat(ctx, c.ID, StatusEnded, s.nowUTC(), StatusWaiting, StatusActive); err != nil || !won {
 			return err
 		}
-		c.Status, c.EndedAt, c.CustomerTyping, c.AgentTyping = StatusEnded, s.nowUTC(), zero, zero
-		if err := tx.UpdateChat(ctx, c); err != nil {
+		if _, err := s.append(ctx, tx, &c, Message{Kind: KindSystem, Event: EventEnded, Detail: string(k), AuthorID: a.UserID}); err != nil {
 			return err
 		}
 		if err := s.desk.ChatEnded(ctx, tx, c.TicketID, a.UserID); err != nil {
@@ -364,15 +364,10 @@ func (s *Service) Requeue(ctx context.Context, chatID int64) (bool, error) {
 		if !s.hours.Open(now) {
 			reason = ReasonHours
 		}
-		// Lock the chat row first (NextSeq), then look again: another
-		// node may have requeued it or an agent taken it meanwhile.
-		if _, err := tx.NextSeq(ctx, c.ID, now); err != nil {
-			return err
-		}
-		if c, err = tx.Chat(ctx, chatID); err != nil || c.Status != StatusWaiting {
-			return err
-		}
-		if err := s.queue(ctx, tx, &c, reason); err != nil {
+		// Another node may have requeued it, or an agent taken it,
+		// since it was read: only one change wins.
+		won, err := s.queue(ctx, tx, &c, reason)
+		if err != nil || !won {
 			return err
 		}
 		done = true
@@ -513,9 +508,6 @@ func (s *Service) Transcript(ctx context.Context, a auth.Actor, chatID int64) er
 			return err
 		}
 		if _, err := s.append(ctx, tx, &c, Message{Kind: KindSystem, Event: EventTranscript, AuthorID: a.UserID}); err != nil {
-			return err
-		}
-		if err := tx.UpdateChat(ctx, c); err != nil {
 			return err
 		}
 		return tx.Notify(ctx, chatPayload(c.ID))

@@ -30,16 +30,20 @@ type Tx interface {
 	// Chat returns a chat with its ticket number and customer address.
 	// Errors: ErrNotFound.
 	Chat(ctx context.Context, id int64) (Chat, error)
-	// UpdateChat writes c's status, agent, typing and times.
-	// Errors: ErrNotFound.
-	UpdateChat(ctx context.Context, c Chat) error
+	// SetTyping records until when one side (the customer's, or the
+	// agent's) is typing; the zero time clears it.
+	SetTyping(ctx context.Context, id int64, customer bool, until time.Time) error
 	// TakeChat gives a waiting chat to agentID and reports whether it
 	// was still waiting (only one agent can win).
 	TakeChat(ctx context.Context, id, agentID int64, at time.Time) (bool, error)
-	// NextSeq increments the chat's last seq and returns it; the row
-	// stays locked until the transaction ends, so seqs are handed out in
-	// commit order.
-	NextSeq(ctx context.Context, id int64, at time.Time) (int64, error)
+	// NextSeq increments the chat's last seq and returns it with the
+	// chat's status as of that moment; the row stays locked until the
+	// transaction ends, so seqs are handed out in commit order.
+	NextSeq(ctx context.Context, id int64, at time.Time) (int64, Status, error)
+	// CloseChat moves the chat from one of the statuses from to the
+	// closed status to (ended, ticket) at at, clearing typing, and reports
+	// whether it was in one of them: of racing changes only one wins.
+	CloseChat(ctx context.Context, id int64, to Status, at time.Time, from ...Status) (bool, error)
 	// InsertMessage stores m. Errors: ErrDuplicate (client id taken).
 	InsertChatMessage(ctx context.Context, m Message) error
 	// MessageByClientID finds a message by its sender's id for it.

@@ -180,6 +180,7 @@
     var rows = document.getElementById("chat-queue-rows");
     var empty = document.getElementById("chat-queue-empty");
     var token = document.querySelector("input[name=csrf_token]");
+    var title = document.title;
     var tries = 0;
 
     function draw(chats) {
@@ -204,6 +205,8 @@
         rows.appendChild(tr);
       });
       empty.hidden = chats.length > 0;
+      // The tab's title counts the waiting chats, for an agent on another tab.
+      document.title = (chats.length ? "(" + chats.length + ") " : "") + title;
     }
 
     function connect() {
