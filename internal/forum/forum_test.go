@@ -190,6 +190,27 @@ func TestPagination(t *testing.T) {
 		if v.Opening == nil || len(v.Posts) != 19 {
 			t.Errorf("page 1: opening %v, %d replies", v.Opening != nil, len(v.Posts))
 		}
+
+		// Listings: 25 topics are two pages; a page past the end shows
+		// the last one, newest activity first.
+		for i := range 24 {
+			b.clk.Add(time.Second)
+			b.topic(agent, forum.CatOther, "Topic "+string(rune('A'+i)), "body")
+		}
+		for _, page := range []int{2, 7, 1 << 30} {
+			l, err := b.f.List(b.ctx, auth.Actor{}, "", page)
+			if err != nil || l.Page != 2 || l.Pages != 2 || l.Total != 25 || len(l.Topics) != 5 {
+				t.Errorf("List page %d: %v, page %d of %d, total %d, %d topics", page, err, l.Page, l.Pages, l.Total, len(l.Topics))
+			}
+		}
+		l, _ := b.f.List(b.ctx, auth.Actor{}, "", 1)
+		if len(l.Topics) != 20 || l.Topics[0].Title != "Topic X" {
+			t.Errorf("List page 1: %d topics, first %q", len(l.Topics), l.Topics[0].Title)
+		}
+		l, _ = b.f.List(b.ctx, auth.Actor{}, forum.CatSecurity, 3)
+		if l.Page != 1 || l.Pages != 1 || l.Total != 0 || len(l.Topics) != 0 {
+			t.Errorf("empty category: %+v", l)
+		}
 	})
 }
 

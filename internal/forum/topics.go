@@ -367,6 +367,9 @@ func (s *Service) Topic(ctx context.Context, a auth.Actor, topicID int64, page i
 	return v, err
 }
 
+// maxPage bounds a requested page, so an offset never overflows.
+const maxPage = 1 << 20
+
 // clampPage returns page within 1..pages for total items.
 func clampPage(page, total int) (int, int) {
 	pages := (total + PageSize - 1) / PageSize
@@ -439,16 +442,26 @@ func (s *Service) Search(ctx context.Context, a auth.Actor, q string, page int) 
 
 func (s *Service) list(ctx context.Context, f TopicFilter, page int) (Listing, error) {
 	var l Listing
+	if page < 1 {
+		page = 1
+	}
+	if page > maxPage {
+		page = maxPage
+	}
 	err := s.store.View(ctx, func(tx Tx) error {
-		f.Limit = 0
-		_, total, err := tx.Topics(ctx, f)
-		if err != nil {
+		var err error
+		f.Offset, f.Limit = (page-1)*PageSize, PageSize
+		if l.Topics, l.Total, err = tx.Topics(ctx, f); err != nil {
 			return err
 		}
-		l.Total = total
-		l.Page, l.Pages = clampPage(page, total)
-		f.Offset, f.Limit = (l.Page-1)*PageSize, PageSize
-		l.Topics, _, err = tx.Topics(ctx, f)
+		l.Page, l.Pages = clampPage(page, l.Total)
+		if l.Page != page {
+			// Past the end: show the last page.
+			f.Offset = (l.Page - 1) * PageSize
+			if l.Topics, l.Total, err = tx.Topics(ctx, f); err != nil {
+				return err
+			}
+		}
 		for i := range l.Topics {
 			l.Topics[i].Excerpt = excerpt(l.Topics[i].Excerpt, excerptLen)
 		}
