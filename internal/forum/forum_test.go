@@ -684,6 +684,12 @@ func TestInputChecks(t *testing.T) {
 				t.Errorf("CreateTopic(%.30q): %v, want %s %s", c.n.Title, err, c.field, c.code)
 			}
 		}
+		// All mistakes are reported together.
+		_, err := b.f.CreateTopic(b.ctx, mei, forum.NewTopic{Category: "x", Title: "", Body: long})
+		joined, ok := err.(interface{ Unwrap() []error })
+		if !ok || len(joined.Unwrap()) != 3 {
+			t.Errorf("three mistakes: %v", err)
+		}
 		if n := b.count("SELECT COUNT(*) FROM forum_topics"); n != 0 {
 			t.Errorf("%d topics stored", n)
 		}

@@ -30,22 +30,29 @@ type Posted struct {
 const excerptLen = 120
 
 // CreateTopic opens a topic with its first post. Bad input, a ban, a rate
-// limit or an unknown user store nothing. Errors: *FieldError,
-// *BanError, *RateLimitError, ErrForbidden (not signed in).
+// limit or an unknown user store nothing. Errors: *FieldError (joined,
+// one per field in error), *BanError, *RateLimitError, ErrForbidden (not
+// signed in).
 func (s *Service) CreateTopic(ctx context.Context, a auth.Actor, n NewTopic) (Posted, error) {
 	if a.UserID <= 0 {
 		return Posted{}, ErrForbidden
 	}
+	// Every field is checked, so the form can mark all its mistakes at
+	// once; the error joins one *FieldError per field.
+	var errs []error
 	if !n.Category.Valid() {
-		return Posted{}, invalid("category", "required")
+		errs = append(errs, invalid("category", "required"))
 	}
 	title, tf, err := clean("title", n.Title, MinTitleLen, MaxTitleLen, false)
 	if err != nil {
-		return Posted{}, err
+		errs = append(errs, err)
 	}
 	body, bf, err := clean("body", n.Body, 1, MaxBodyLen, true)
 	if err != nil {
-		return Posted{}, err
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return Posted{}, errors.Join(errs...)
 	}
 	now := s.nowUTC()
 	out := Posted{Findings: tf | bf}

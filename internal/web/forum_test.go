@@ -319,8 +319,15 @@ func TestForumBadInput(t *testing.T) {
 			}
 		})
 	}
+	// Every mistake is marked at once.
 	cl := st.signIn(t, "mei@example.com")
-	w := cl.do("POST", "/community/new", url.Values{"category": {"other"}, "title": {"A valid title"}, "body": {"fine"}})
+	w := cl.do("POST", "/community/new", url.Values{"category": {""}, "title": {""}, "body": {""}})
+	for _, want := range []string{"请选择分类。", "请填写标题。", "请填写内容。"} {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("empty form: page lacks %q", want)
+		}
+	}
+	w = cl.do("POST", "/community/new", url.Values{"category": {"other"}, "title": {"A valid title"}, "body": {"fine"}})
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("valid topic: %d", w.Code)
 	}
