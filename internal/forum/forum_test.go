@@ -190,6 +190,27 @@ func TestPagination(t *testing.T) {
 		if v.Opening == nil || len(v.Posts) != 19 {
 			t.Errorf("page 1: opening %v, %d replies", v.Opening != nil, len(v.Posts))
 		}
+
+		// Listings: 25 topics are two pages; a page past the end shows
+		// the last one, newest activity first.
+		for i := range 24 {
+			b.clk.Add(time.Second)
+			b.topic(agent, forum.CatOther, "Topic "+string(rune('A'+i)), "body")
+		}
+		for _, page := range []int{2, 7, 1 << 30} {
+			l, err := b.f.List(b.ctx, auth.Actor{}, "", page)
+			if err != nil || l.Page != 2 || l.Pages != 2 || l.Total != 25 || len(l.Topics) != 5 {
+				t.Errorf("List page %d: %v, page %d of %d, total %d, %d topics", page, err, l.Page, l.Pages, l.Total, len(l.Topics))
+			}
+		}
+		l, _ := b.f.List(b.ctx, auth.Actor{}, "", 1)
+		if len(l.Topics) != 20 || l.Topics[0].Title != "Topic X" {
+			t.Errorf("List page 1: %d topics, first %q", len(l.Topics), l.Topics[0].Title)
+		}
+		l, _ = b.f.List(b.ctx, auth.Actor{}, forum.CatSecurity, 3)
+		if l.Page != 1 || l.Pages != 1 || l.Total != 0 || len(l.Topics) != 0 {
+			t.Errorf("empty category: %+v", l)
+		}
 	})
 }
 
@@ -662,6 +683,12 @@ func TestInputChecks(t *testing.T) {
 			if !errors.As(err, &fe) || fe.Field != c.field || fe.Code != c.code {
 				t.Errorf("CreateTopic(%.30q): %v, want %s %s", c.n.Title, err, c.field, c.code)
 			}
+		}
+		// All mistakes are reported together.
+		_, err := b.f.CreateTopic(b.ctx, mei, forum.NewTopic{Category: "x", Title: "", Body: long})
+		joined, ok := err.(interface{ Unwrap() []error })
+		if !ok || len(joined.Unwrap()) != 3 {
+			t.Errorf("three mistakes: %v", err)
 		}
 		if n := b.count("SELECT COUNT(*) FROM forum_topics"); n != 0 {
 			t.Errorf("%d topics stored", n)

@@ -119,7 +119,7 @@ type TopicFilter struct {
 	Category      Category // "": every category
 	IncludeHidden bool     // staff see hidden topics too
 	// Terms, when set, keep topics whose visible posts hold every term
-	// (see QueryTerms); a term ending in "*" matches as a prefix.
+	// (see QueryTerms and Terms).
 	Terms  []string
 	Offset int
 	Limit  int

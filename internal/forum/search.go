@@ -17,7 +17,8 @@ import (
 //     two-character query finds a post wherever it stands, and a longer
 //     query is the AND of the bigrams it is cut into;
 //   - for other scripts, words of letters and digits, lower-cased, after
-//     NFKC folding (full-width ＡＢＣ１ is abc1).
+//     NFKC folding (full-width ＡＢＣ１ is abc1), as their prefixes (see
+//     minPrefix).
 //
 // The help centre builds its own index the same way; the two tokenizers
 // are kept apart until they can be shared without tying the packages
@@ -28,6 +29,16 @@ const maxTermLen = 64
 
 // maxQueryTerms bounds how many terms one query looks up.
 const maxQueryTerms = 8
+
+// Words of other scripts are indexed by their prefixes of minPrefix to
+// maxPrefix characters, each marked with a trailing "*" ("fees" gives
+// fee*, fees*), so that a query word matches as a prefix with an equality
+// look-up that needs no LIKE and no collation: the same plan on both
+// engines. Shorter words are indexed as they are.
+const (
+	minPrefix = 3
+	maxPrefix = 16
+)
 
 // cjk reports whether r is written without spaces between words.
 func cjk(r rune) bool {
@@ -91,7 +102,13 @@ func Terms(text string) []string {
 	}
 	for _, sp := range spans(text) {
 		if !sp.cjk {
-			add(clip(string(sp.runes)))
+			if len(sp.runes) < minPrefix {
+				add(string(sp.runes))
+				continue
+			}
+			for n := minPrefix; n <= min(len(sp.runes), maxPrefix); n++ {
+				add(clip(string(sp.runes[:n])) + "*")
+			}
 			continue
 		}
 		for i, r := range sp.runes {
@@ -107,8 +124,9 @@ func Terms(text string) []string {
 // QueryTerms returns the terms a search for q looks up, every one of
 // which a topic must hold: a CJK run cut into bigrams (or the character
 // itself when it stands alone), and each other word; a word of three or more
-// characters also matches as a prefix (marked with a trailing "*":
-// "withdraw" finds "withdrawal"). Nil means nothing to search for.
+// characters matches as a prefix (its index term, with a trailing "*":
+// "withdraw" finds "withdrawal"; past maxPrefix characters only the first
+// maxPrefix count). Nil means nothing to search for.
 func QueryTerms(q string) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -134,8 +152,8 @@ func QueryTerms(q string) []string {
 			if len(rs)%2 == 1 {
 				add(string(rs[len(rs)-2:]))
 			}
-		case len(sp.runes) >= 3:
-			add(clip(string(sp.runes)) + "*")
+		case len(sp.runes) >= minPrefix:
+			add(clip(string(sp.runes[:min(len(sp.runes), maxPrefix)])) + "*")
 		default:
 			add(string(sp.runes))
 		}

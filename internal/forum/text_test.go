@@ -14,8 +14,10 @@ func TestTerms(t *testing.T) {
 		want []string
 	}{
 		{"申请退款", []string{"申", "申请", "请", "请退", "退", "退款", "款"}},
-		{"OKPay 提现 Fees!", []string{"okpay", "提", "提现", "现", "fees"}},
-		{"ＡＢＣ１２ abc12", []string{"abc12"}},
+		{"OKPay 提现 Fees!", []string{"okp*", "okpa*", "okpay*", "提", "提现", "现", "fee*", "fees*"}},
+		{"ＡＢＣ１２ abc12 2fa ok", []string{"abc*", "abc1*", "abc12*", "2fa*", "ok"}},
+		{"internationalisations", []string{"int*", "inte*", "inter*", "intern*", "interna*", "internat*", "internati*", "internatio*",
+			"internation*", "internationa*", "international*", "internationali*", "internationalis*", "internationalisa*"}},
 		{"", nil},
 	}
 	for _, c := range cases {
@@ -36,6 +38,7 @@ func TestQueryTerms(t *testing.T) {
 		{"卡", []string{"卡"}},
 		{"Withdrawal fee", []string{"withdrawal*", "fee*"}},
 		{"a 2fa", []string{"a", "2fa*"}},
+		{"internationalisations", []string{"internationalisa*"}},
 		{"！？", nil},
 		{"a b c d e f g h i j", []string{"a", "b", "c", "d", "e", "f", "g", "h"}},
 	}

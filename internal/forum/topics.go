@@ -30,22 +30,29 @@ type Posted struct {
 const excerptLen = 120
 
 // CreateTopic opens a topic with its first post. Bad input, a ban, a rate
-// limit or an unknown user store nothing. Errors: *FieldError,
-// *BanError, *RateLimitError, ErrForbidden (not signed in).
+// limit or an unknown user store nothing. Errors: *FieldError (joined,
+// one per field in error), *BanError, *RateLimitError, ErrForbidden (not
+// signed in).
 func (s *Service) CreateTopic(ctx context.Context, a auth.Actor, n NewTopic) (Posted, error) {
 	if a.UserID <= 0 {
 		return Posted{}, ErrForbidden
 	}
+	// Every field is checked, so the form can mark all its mistakes at
+	// once; the error joins one *FieldError per field.
+	var errs []error
 	if !n.Category.Valid() {
-		return Posted{}, invalid("category", "required")
+		errs = append(errs, invalid("category", "required"))
 	}
 	title, tf, err := clean("title", n.Title, MinTitleLen, MaxTitleLen, false)
 	if err != nil {
-		return Posted{}, err
+		errs = append(errs, err)
 	}
 	body, bf, err := clean("body", n.Body, 1, MaxBodyLen, true)
 	if err != nil {
-		return Posted{}, err
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return Posted{}, errors.Join(errs...)
 	}
 	now := s.nowUTC()
 	out := Posted{Findings: tf | bf}
@@ -367,6 +374,9 @@ func (s *Service) Topic(ctx context.Context, a auth.Actor, topicID int64, page i
 	return v, err
 }
 
+// maxPage bounds a requested page, so an offset never overflows.
+const maxPage = 1 << 20
+
 // clampPage returns page within 1..pages for total items.
 func clampPage(page, total int) (int, int) {
 	pages := (total + PageSize - 1) / PageSize
@@ -439,16 +449,26 @@ func (s *Service) Search(ctx context.Context, a auth.Actor, q string, page int) 
 
 func (s *Service) list(ctx context.Context, f TopicFilter, page int) (Listing, error) {
 	var l Listing
+	if page < 1 {
+		page = 1
+	}
+	if page > maxPage {
+		page = maxPage
+	}
 	err := s.store.View(ctx, func(tx Tx) error {
-		f.Limit = 0
-		_, total, err := tx.Topics(ctx, f)
-		if err != nil {
+		var err error
+		f.Offset, f.Limit = (page-1)*PageSize, PageSize
+		if l.Topics, l.Total, err = tx.Topics(ctx, f); err != nil {
 			return err
 		}
-		l.Total = total
-		l.Page, l.Pages = clampPage(page, total)
-		f.Offset, f.Limit = (l.Page-1)*PageSize, PageSize
-		l.Topics, _, err = tx.Topics(ctx, f)
+		l.Page, l.Pages = clampPage(page, l.Total)
+		if l.Page != page {
+			// Past the end: show the last page.
+			f.Offset = (l.Page - 1) * PageSize
+			if l.Topics, l.Total, err = tx.Topics(ctx, f); err != nil {
+				return err
+			}
+		}
 		for i := range l.Topics {
 			l.Topics[i].Excerpt = excerpt(l.Topics[i].Excerpt, excerptLen)
 		}

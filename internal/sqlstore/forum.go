@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,7 +118,9 @@ func (t forumTx) UpdateTopic(ctx context.Context, tp forum.Topic) error {
 	return nil
 }
 
-func scanTopics(rows Rows, withExcerpt bool) ([]forum.Topic, error) {
+// scanTopics reads topic rows; with total set, each row also carries an
+// excerpt and the listing's total, which goes there.
+func scanTopics(rows Rows, total *int) ([]forum.Topic, error) {
 	defer rows.Close()
 	var out []forum.Topic
 	for rows.Next() {
@@ -128,8 +131,8 @@ func scanTopics(rows Rows, withExcerpt bool) ([]forum.Topic, error) {
 		)
 		dest := []any{&tp.ID, &cat, &tp.Title, &tp.AuthorID, &tp.FirstPostID, &tp.AcceptedPostID, &tp.Replies, &locked, &hidden,
 			&tp.HiddenReason, &findings, &cre, &last}
-		if withExcerpt {
-			dest = append(dest, &tp.Excerpt)
+		if total != nil {
+			dest = append(dest, &tp.Excerpt, total)
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
@@ -146,7 +149,7 @@ func (t forumTx) Topic(ctx context.Context, id int64) (forum.Topic, error) {
 	if err != nil {
 		return forum.Topic{}, fmt.Errorf("sqlstore: forum topic: %w", err)
 	}
-	ts, err := scanTopics(rows, false)
+	ts, err := scanTopics(rows, nil)
 	if err != nil {
 		return forum.Topic{}, fmt.Errorf("sqlstore: forum topic: %w", err)
 	}
@@ -154,6 +157,14 @@ func (t forumTx) Topic(ctx context.Context, id int64) (forum.Topic, error) {
 		return forum.Topic{}, forum.ErrNotFound
 	}
 	return ts[0], nil
+}
+
+func distinct(ss []string) int {
+	seen := map[string]bool{}
+	for _, s := range ss {
+		seen[s] = true
+	}
+	return len(seen)
 }
 
 // excerptChars is how much of an opening post a listing reads.
@@ -171,44 +182,55 @@ func (t forumTx) Topics(ctx context.Context, f forum.TopicFilter) ([]forum.Topic
 	if f.Category != "" {
 		conds = append(conds, "t.category = "+arg(string(f.Category)))
 	}
-	visible := " AND fp.hidden = 0"
-	if f.IncludeHidden {
-		visible = ""
-	}
-	for _, term := range f.Terms {
-		var match string
-		if p, ok := strings.CutSuffix(term, "*"); ok {
-			// Terms hold only letters and digits: nothing to escape.
-			match = "ft.term LIKE CAST(" + arg(p+"%") + " AS TEXT)"
-		} else {
-			match = "ft.term = " + arg(term)
+	if len(f.Terms) > 0 {
+		// Driven by the terms (the primary key's first column): the
+		// topics whose visible posts hold every distinct term.
+		var in []string
+		for _, term := range f.Terms {
+			in = append(in, arg(term))
 		}
-		conds = append(conds, `EXISTS (SELECT 1 FROM forum_terms ft JOIN forum_posts fp ON fp.id = ft.post_id
-			WHERE ft.topic_id = t.id AND `+match+visible+`)`)
+		visible := " AND fp.hidden = 0"
+		if f.IncludeHidden {
+			visible = ""
+		}
+		conds = append(conds, `t.id IN (SELECT ft.topic_id FROM forum_terms ft JOIN forum_posts fp ON fp.id = ft.post_id
+			WHERE ft.term IN (`+strings.Join(in, ",")+`)`+visible+`
+			GROUP BY ft.topic_id HAVING COUNT(DISTINCT ft.term) = `+strconv.Itoa(distinct(f.Terms))+`)`)
 	}
 	where := ""
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
-	var total int
-	if err := t.q.QueryRow(ctx, "SELECT COUNT(*) FROM forum_topics t"+where, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("sqlstore: count forum topics: %w", err)
+	whereArgs := slices.Clone(args)
+	count := func() (int, error) {
+		var total int
+		if err := t.q.QueryRow(ctx, "SELECT COUNT(*) FROM forum_topics t"+where, whereArgs...).Scan(&total); err != nil {
+			return 0, fmt.Errorf("sqlstore: count forum topics: %w", err)
+		}
+		return total, nil
 	}
 	if f.Limit <= 0 {
-		return nil, total, nil
+		total, err := count()
+		return nil, total, err
 	}
-	q := "SELECT " + topicColumns + ", COALESCE(SUBSTR(p.body, 1, " + strconv.Itoa(excerptChars) + "), '')" +
+	// The page and the total in one pass (a search's conditions are the
+	// expensive part); only a page past the end needs a second query.
+	q := "SELECT " + topicColumns + ", COALESCE(SUBSTR(p.body, 1, " + strconv.Itoa(excerptChars) + "), ''), COUNT(*) OVER ()" +
 		" FROM forum_topics t LEFT JOIN forum_posts p ON p.id = t.first_post_id" + where +
 		" ORDER BY t.last_activity_at DESC, t.id DESC LIMIT " + arg(f.Limit) + " OFFSET " + arg(f.Offset)
 	rows, err := t.q.Query(ctx, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: forum topics: %w", err)
 	}
-	ts, err := scanTopics(rows, true)
+	var total int
+	ts, err := scanTopics(rows, &total)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: forum topics: %w", err)
 	}
-	return ts, total, nil
+	if len(ts) == 0 {
+		total, err = count()
+	}
+	return ts, total, err
 }
 
 func (t forumTx) CategoryCounts(ctx context.Context) (map[forum.Category]int, error) {

@@ -360,6 +360,13 @@ func (s *Site) forumCreate(w http.ResponseWriter, r *http.Request, si *signedIn)
 		field = "summary"
 	}
 	f.Errors[field] = msg
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			if field, msg, _, ok := s.forumError(loc, e); ok && field != "" {
+				f.Errors[field] = msg
+			}
+		}
+	}
 	f.Summary = loc.T("form.summary")
 	s.renderForumNew(w, r, status, f)
 }

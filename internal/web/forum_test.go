@@ -319,8 +319,15 @@ func TestForumBadInput(t *testing.T) {
 			}
 		})
 	}
+	// Every mistake is marked at once.
 	cl := st.signIn(t, "mei@example.com")
-	w := cl.do("POST", "/community/new", url.Values{"category": {"other"}, "title": {"A valid title"}, "body": {"fine"}})
+	w := cl.do("POST", "/community/new", url.Values{"category": {""}, "title": {""}, "body": {""}})
+	for _, want := range []string{"请选择分类。", "请填写标题。", "请填写内容。"} {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("empty form: page lacks %q", want)
+		}
+	}
+	w = cl.do("POST", "/community/new", url.Values{"category": {"other"}, "title": {"A valid title"}, "body": {"fine"}})
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("valid topic: %d", w.Code)
 	}
@@ -482,5 +489,93 @@ func TestForumSearchPage(t *testing.T) {
 	w = v.do("GET", "/community?q="+url.QueryEscape("比特币"), nil)
 	if !strings.Contains(w.Body.String(), "No topics found") {
 		t.Errorf("search with no result")
+	}
+}
+
+// TestForumModerationPages: staff lock and hide a topic from its page
+// and restore it; readers see the effects; the return address cannot
+// leave the site; malformed requests get 4xx answers.
+func TestForumModerationPages(t *testing.T) {
+	st := newForumStack(t, web.Options{})
+	mei := st.user(t, "mei@example.com", auth.RoleCustomer)
+	st.user(t, "tom@example.com", auth.RoleCustomer)
+	st.user(t, "sup@okpay.test", auth.RoleSupervisor)
+	st.begin()
+	p, err := st.forum.CreateTopic(context.Background(), auth.Actor{UserID: mei.ID, Role: auth.RoleCustomer},
+		forum.NewTopic{Category: forum.CatSecurity, Title: "账户被冻结了", Body: "登录后提示账户冻结。"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	topic := topicPath(p.TopicID)
+	sup, tom, v := st.signIn(t, "sup@okpay.test"), st.signIn(t, "tom@example.com"), st.visitor(t)
+
+	w := sup.do("POST", "/staff/community/t/"+strconv.FormatInt(p.TopicID, 10)+"/lock", url.Values{"next": {topic + "?page=1"}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != topic+"?page=1&done=locked" {
+		t.Fatalf("lock: %d %q", w.Code, w.Header().Get("Location"))
+	}
+	if page := tom.do("GET", topic, nil).Body.String(); !strings.Contains(page, `id="reply-locked"`) || strings.Contains(page, `id="reply-form"`) {
+		t.Error("a locked topic offers the reply form")
+	}
+	if w := tom.do("POST", topic+"/reply", url.Values{"body": {"还能回复吗"}}); w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "该主题已锁定") {
+		t.Errorf("reply to a locked topic: %d", w.Code)
+	}
+	w = sup.do("POST", "/staff/community/t/"+strconv.FormatInt(p.TopicID, 10)+"/unlock", url.Values{"next": {"//evil.example/x"}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/staff/community?done=unlocked" {
+		t.Errorf("unlock with an outside return address: %d %q", w.Code, w.Header().Get("Location"))
+	}
+
+	// Hiding needs a reason, in the moderator's language.
+	w = sup.do("POST", "/staff/community/t/"+strconv.FormatInt(p.TopicID, 10)+"/hide", url.Values{"reason": {" "}})
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "请填写原因") {
+		t.Errorf("hide without a reason: %d", w.Code)
+	}
+	if w := sup.do("POST", "/staff/community/t/"+strconv.FormatInt(p.TopicID, 10)+"/hide", url.Values{"reason": {"重复主题"}}); w.Code != http.StatusSeeOther {
+		t.Fatalf("hide topic: %d", w.Code)
+	}
+	if w := v.do("GET", topic, nil); w.Code != http.StatusNotFound {
+		t.Errorf("visitor reads a hidden topic: %d", w.Code)
+	}
+	if body := v.do("GET", "/community", nil).Body.String(); strings.Contains(body, "账户被冻结了") {
+		t.Error("the index lists a hidden topic")
+	}
+	if page := sup.do("GET", topic, nil).Body.String(); !strings.Contains(page, "此主题已被隐藏，只有工作人员能看到。原因：重复主题") {
+		t.Error("staff do not see the hidden topic with its reason")
+	}
+	if w := sup.do("POST", "/staff/community/t/"+strconv.FormatInt(p.TopicID, 10)+"/restore", url.Values{}); w.Code != http.StatusSeeOther {
+		t.Fatalf("restore: %d", w.Code)
+	}
+	if w := v.do("GET", topic, nil); w.Code != http.StatusOK {
+		t.Errorf("visitor after restoring: %d", w.Code)
+	}
+	audited := st.count(t, "SELECT COUNT(*) FROM audit_log WHERE action IN ('forum_topic_locked','forum_topic_unlocked','forum_topic_hidden','forum_topic_restored')")
+	if audited != 4 {
+		t.Errorf("%d moderation actions audited, want 4", audited)
+	}
+
+	// Malformed requests.
+	for _, c := range []struct {
+		path string
+		form url.Values
+		want int
+	}{
+		{topic + "/accept", url.Values{"post": {"abc"}}, http.StatusForbidden}, // tom is not the author
+		{"/community/t/abc/reply", url.Values{"body": {"x"}}, http.StatusNotFound},
+		{"/community/p/99999/report", url.Values{"reason": {"x"}}, http.StatusNotFound},
+		{"/community/p/" + strconv.FormatInt(p.PostID, 10) + "/report", url.Values{"reason": {strings.Repeat("长", 501)}}, http.StatusUnprocessableEntity},
+		{"/staff/community/bans/abc/lift", nil, http.StatusForbidden},
+	} {
+		if w := tom.do("POST", c.path, c.form); w.Code != c.want {
+			t.Errorf("POST %s: %d, want %d", c.path, w.Code, c.want)
+		}
+	}
+	meiC := st.signIn(t, "mei@example.com")
+	if w := meiC.do("POST", topic+"/accept", url.Values{"post": {"abc"}}); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "只能采纳本主题中的回复") {
+		t.Errorf("accepting nothing: %d", w.Code)
+	}
+	if w := sup.do("POST", "/staff/community/bans/12345/lift", nil); w.Code != http.StatusNotFound {
+		t.Errorf("lifting a ban that does not exist: %d", w.Code)
+	}
+	if n := st.count(t, "SELECT COUNT(*) FROM forum_reports"); n != 0 {
+		t.Errorf("%d reports stored", n)
 	}
 }

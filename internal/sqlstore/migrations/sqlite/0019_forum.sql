@@ -40,7 +40,8 @@ CREATE INDEX forum_posts_topic ON forum_posts (topic_id, id);
 CREATE INDEX forum_posts_author ON forum_posts (author_id, opening, created_at);
 
 -- The search index: one row per distinct term of a post (CJK bigrams and
--- single characters, lower-cased words; see forum.Terms).
+-- single characters, prefixes of lower-cased words; see forum.Terms).
+-- Searches look terms up by equality only, through the primary key.
 CREATE TABLE forum_terms (
     term     TEXT    NOT NULL,
     post_id  INTEGER NOT NULL,
