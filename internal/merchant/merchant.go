@@ -333,6 +333,10 @@ type Config struct {
 	LargePayment money.Amount
 	// SessionTTL is how long a checkout session stays open (default 24h).
 	SessionTTL time.Duration
+	// CaptureWindow is how long an authorised manual-capture payment
+	// waits for its capture before the sweep cancels it and releases the
+	// payer's money (default 7 days).
+	CaptureWindow time.Duration
 }
 
 // Options are a Service's dependencies.
@@ -390,6 +394,9 @@ func New(o Options) (*Service, error) {
 	}
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 24 * time.Hour
+	}
+	if c.CaptureWindow <= 0 {
+		c.CaptureWindow = 7 * 24 * time.Hour
 	}
 	now := o.Now
 	if now == nil {
