@@ -494,3 +494,35 @@ func TestConcurrentPayersOfOneSession(t *testing.T) {
 		}
 	})
 }
+
+// A card network that is down charges nothing: the shopper is told to
+// try again later and can pay with another card at once.
+func TestCardNetworkDown(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		en := newEnv(t, e)
+		ctx := context.Background()
+		_, a := en.merchant(merchant.Live)
+		cs := session(t, en, a, 20_00)
+		c, err := en.svc.PaySessionCard(ctx, cs.ID, merchant.CardPayment{Card: testCard("4000000000000119")})
+		mustErr(t, "network down", err, merchant.ErrCardUnavailable)
+		if c.Payment.Status != merchant.RequiresPaymentMethod {
+			t.Fatalf("status %s, want requires_payment_method", c.Payment.Status)
+		}
+		c, err = en.svc.PaySessionCard(ctx, cs.ID, merchant.CardPayment{Card: testCard("4242424242424242")})
+		mustOK(t, "another card", err)
+		if c.Payment.Status != merchant.Succeeded || c.Payment.Attempt != 2 {
+			t.Errorf("status %s attempt %d, want succeeded on attempt 2", c.Payment.Status, c.Payment.Attempt)
+		}
+		// A response lost after the charge is found again by its key: one
+		// charge, one payment.
+		cs2 := session(t, en, a, 20_00)
+		c, err = en.svc.PaySessionCard(ctx, cs2.ID, merchant.CardPayment{Card: testCard("4000000000000952")})
+		mustOK(t, "response lost", err)
+		if c.Payment.Status != merchant.Succeeded {
+			t.Errorf("status %s, want succeeded", c.Payment.Status)
+		}
+		if avail, _ := en.merchantUSD(a); avail != 2*(20_00-88) {
+			t.Errorf("merchant balance %d, want two payments less fees (%d)", avail, 2*(20_00-88))
+		}
+	})
+}
