@@ -211,3 +211,15 @@ func TestPayFormFromAnotherSite(t *testing.T) {
 }
 
 func timeZero() time.Time { return time.Time{} }
+
+// TestFeesPageShowsMerchantPayments: the fee merchants pay is on the
+// public fee page, from the same schedule that charges it.
+func TestFeesPageShowsMerchantPayments(t *testing.T) {
+	site := mustSite(t, web.Options{})
+	page := bodyOf(t, do(t, site.Handler(), request{target: "/fees", headers: map[string]string{"Accept-Language": "en"}}))
+	for _, want := range []string{"Merchant payments", "2.9%", "Not returned on refunds"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("/fees lacks %q", want)
+		}
+	}
+}
