@@ -44,6 +44,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -434,7 +435,14 @@ func (s *Service) record(ctx context.Context, tx Tx, typ, merchantID string, liv
 	if s.events == nil {
 		return nil
 	}
-	return s.events.Record(ctx, tx, Event{ID: "evt_" + encodeID(ledger.DeriveID(idBits(objectID), typ)), Type: typ,
+	// The id is fixed by the object, the type and, for a payment (which
+	// can fail more than once), the version the change wrote: the same
+	// step recorded again has the same id, a later one a new id.
+	step := typ
+	if p, ok := obj.(Payment); ok {
+		step += ":" + strconv.FormatInt(p.Version, 10)
+	}
+	return s.events.Record(ctx, tx, Event{ID: "evt_" + encodeID(ledger.DeriveID(idBits(objectID), step)), Type: typ,
 		MerchantID: merchantID, Livemode: live, Object: obj, Created: s.nowUTC()})
 }
 

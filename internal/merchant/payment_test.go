@@ -95,15 +95,25 @@ func TestPayWithBalanceInsufficient(t *testing.T) {
 		if c.Payment.Status != merchant.RequiresPaymentMethod || c.Session.Status != merchant.SessionOpen {
 			t.Errorf("payment %s session %s, want requires_payment_method, open", c.Payment.Status, c.Session.Status)
 		}
+		_, err = en.svc.PaySessionBalance(ctx, cs.ID, payer.ID, "")
+		mustErr(t, "pay again", err, merchant.ErrInsufficientFunds)
 		// Topped up, the same session can be paid (a new attempt, a new hold id).
 		en.fund(payer.ID, 60_00)
 		c, err = en.svc.PaySessionBalance(ctx, cs.ID, payer.ID, "")
 		mustOK(t, "pay after top-up", err)
-		if c.Payment.Status != merchant.Succeeded || c.Payment.Attempt != 2 {
-			t.Errorf("payment %s attempt %d, want succeeded on attempt 2", c.Payment.Status, c.Payment.Attempt)
+		if c.Payment.Status != merchant.Succeeded || c.Payment.Attempt != 3 {
+			t.Errorf("payment %s attempt %d, want succeeded on attempt 3", c.Payment.Status, c.Payment.Attempt)
 		}
 		if got := en.available(payer.ID); got != 10_00 {
 			t.Errorf("payer available = %d, want 1000", got)
+		}
+		// Every event recorded has its own id.
+		seen := map[string]bool{}
+		for _, ev := range en.events.all {
+			if seen[ev.ID] {
+				t.Errorf("event id %s recorded twice (%s)", ev.ID, ev.Type)
+			}
+			seen[ev.ID] = true
 		}
 	})
 }
