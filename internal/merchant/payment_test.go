@@ -183,6 +183,15 @@ func TestCardThreeDSInTestMode(t *testing.T) {
 		if avail, _ := en.merchantUSD(a); avail != 96_80 {
 			t.Errorf("test balance = %d, want 9680", avail)
 		}
+		// A test refund moves test money only.
+		_, err = en.svc.Refund(ctx, a, merchant.RefundRequest{PaymentID: c.Payment.ID, Amount: amt(10_00)})
+		mustOK(t, "test refund", err)
+		if avail, _ := en.merchantUSD(a); avail != 86_80 {
+			t.Errorf("test balance after refund = %d, want 8680", avail)
+		}
+		if got := en.account("test:platform:card_clearing:USD").Balance(); got != -90_00 {
+			t.Errorf("test card clearing = %d, want -9000 (100.00 charged, 10.00 refunded)", got)
+		}
 		live := merchant.Access{MerchantID: m.ID, Mode: merchant.Live, Role: merchant.Owner}
 		if avail, pending := en.merchantUSD(live); avail != 0 || pending != 0 {
 			t.Errorf("live balance moved: %d / %d", avail, pending)
