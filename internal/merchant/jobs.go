@@ -9,8 +9,10 @@ import (
 
 // SweepJob periodically finishes payments left Processing and refunds left
 // pending by a crash or a lost ledger answer: each is resubmitted with the
-// same transfer ids (Resume, ResumeRefund), so money moves at most once,
-// and open checkout sessions past their expiry are expired.
+// same transfer ids (Resume, ResumeRefund), so money moves at most once.
+// It also expires open checkout sessions past their expiry, and cancels
+// authorisations not captured within Config.CaptureWindow, so a payer's
+// money is never held for ever.
 const SweepJob = "merchant.sweep"
 
 // SweepEvery is the period of SweepJob; a payment or refund is swept once
@@ -25,7 +27,8 @@ func (s *Service) Register(r *jobs.Runner) {
 
 // HandleSweep is the handler of SweepJob.
 func (s *Service) HandleSweep(ctx context.Context, _ jobs.Claimed) error {
-	st, err := s.store.Stale(ctx, s.nowUTC().Add(-SweepEvery), 100)
+	now := s.nowUTC()
+	st, err := s.store.Stale(ctx, now.Add(-SweepEvery), now.Add(-s.cfg.CaptureWindow), 100)
 	if err != nil {
 		return err
 	}
@@ -50,6 +53,15 @@ func (s *Service) HandleSweep(ctx context.Context, _ jobs.Claimed) error {
 	for _, id := range st.Sessions {
 		_, err := s.Checkout(ctx, id) // expires it
 		note(err)
+	}
+	for _, id := range st.Uncaptured {
+		p, err := s.payment(ctx, id)
+		if err == nil {
+			_, err = s.cancel(ctx, p)
+		}
+		if ErrorCode(err) != ErrorCode(ErrInvalidState) { // captured meanwhile
+			note(err)
+		}
 	}
 	if failed > 0 {
 		s.log.Warn("merchant: sweep left work unfinished", "count", failed, "first", first)

@@ -3,6 +3,7 @@ package merchant_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/okpay/okpay/internal/jobs"
 	"github.com/okpay/okpay/internal/merchant"
@@ -64,6 +65,28 @@ func TestSweepFinishesLostAnswers(t *testing.T) {
 		mustOK(t, "sweep", en.svc.HandleSweep(ctx, jobs.Claimed{}))
 		if st, err := en.db.Merchant().Session(ctx, cs.ID); err != nil || st.Status != merchant.SessionExpired {
 			t.Errorf("session after the sweep: %s (%v), want expired", st.Status, err)
+		}
+	})
+}
+
+// An authorisation nobody captures is canceled after the capture window,
+// giving the payer their money back.
+func TestSweepCancelsUncapturedAuthorisations(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		en := newEnv(t, e)
+		ctx := context.Background()
+		_, a := en.merchant(merchant.Live)
+		p, payer := manualPayment(t, en, a, 100_00)
+		en.clock.Add(6 * 24 * time.Hour)
+		mustOK(t, "sweep", en.svc.HandleSweep(ctx, jobs.Claimed{}))
+		if got, _ := en.svc.Payment(ctx, a, p.ID); got.Status != merchant.RequiresCapture {
+			t.Fatalf("after 6 days: %s, want still requires_capture", got.Status)
+		}
+		en.clock.Add(24*time.Hour + time.Second)
+		mustOK(t, "sweep", en.svc.HandleSweep(ctx, jobs.Claimed{}))
+		got, _ := en.svc.Payment(ctx, a, p.ID)
+		if got.Status != merchant.Canceled || en.available(payer) != 500_00 {
+			t.Errorf("after 7 days: %s, payer has %d; want canceled, 50000", got.Status, en.available(payer))
 		}
 	})
 }

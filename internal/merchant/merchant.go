@@ -44,6 +44,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -333,6 +334,10 @@ type Config struct {
 	LargePayment money.Amount
 	// SessionTTL is how long a checkout session stays open (default 24h).
 	SessionTTL time.Duration
+	// CaptureWindow is how long an authorised manual-capture payment
+	// waits for its capture before the sweep cancels it and releases the
+	// payer's money (default 7 days).
+	CaptureWindow time.Duration
 }
 
 // Options are a Service's dependencies.
@@ -391,6 +396,9 @@ func New(o Options) (*Service, error) {
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 24 * time.Hour
 	}
+	if c.CaptureWindow <= 0 {
+		c.CaptureWindow = 7 * 24 * time.Hour
+	}
 	now := o.Now
 	if now == nil {
 		now = time.Now
@@ -427,7 +435,14 @@ func (s *Service) record(ctx context.Context, tx Tx, typ, merchantID string, liv
 	if s.events == nil {
 		return nil
 	}
-	return s.events.Record(ctx, tx, Event{ID: "evt_" + encodeID(ledger.DeriveID(idBits(objectID), typ)), Type: typ,
+	// The id is fixed by the object, the type and, for a payment (which
+	// can fail more than once), the version the change wrote: the same
+	// step recorded again has the same id, a later one a new id.
+	step := typ
+	if p, ok := obj.(Payment); ok {
+		step += ":" + strconv.FormatInt(p.Version, 10)
+	}
+	return s.events.Record(ctx, tx, Event{ID: "evt_" + encodeID(ledger.DeriveID(idBits(objectID), step)), Type: typ,
 		MerchantID: merchantID, Livemode: live, Object: obj, Created: s.nowUTC()})
 }
 

@@ -516,6 +516,14 @@ func (s *Service) charged(ctx context.Context, p Payment, ch connector.Charge, e
 			// the same key is safe.
 			return p, ErrCardUnavailable
 		}
+		if code == connector.CodeNotFound && p.Status == Processing {
+			// Asked again by key: the network never charged the card.
+			p.Status, p.FailureCode = RequiresPaymentMethod, string(connector.CodeProcessingError)
+			if ok, uerr := s.update(ctx, &p, EventPaymentFailed); uerr != nil || !ok {
+				return s.raced(ctx, p.ID, uerr)
+			}
+			return p, ErrCardUnavailable
+		}
 		p.Status, p.FailureCode, p.Challenge = RequiresPaymentMethod, string(code), ""
 		if ok, uerr := s.update(ctx, &p, EventPaymentFailed); uerr != nil || !ok {
 			return s.raced(ctx, p.ID, uerr)

@@ -95,15 +95,25 @@ func TestPayWithBalanceInsufficient(t *testing.T) {
 		if c.Payment.Status != merchant.RequiresPaymentMethod || c.Session.Status != merchant.SessionOpen {
 			t.Errorf("payment %s session %s, want requires_payment_method, open", c.Payment.Status, c.Session.Status)
 		}
+		_, err = en.svc.PaySessionBalance(ctx, cs.ID, payer.ID, "")
+		mustErr(t, "pay again", err, merchant.ErrInsufficientFunds)
 		// Topped up, the same session can be paid (a new attempt, a new hold id).
 		en.fund(payer.ID, 60_00)
 		c, err = en.svc.PaySessionBalance(ctx, cs.ID, payer.ID, "")
 		mustOK(t, "pay after top-up", err)
-		if c.Payment.Status != merchant.Succeeded || c.Payment.Attempt != 2 {
-			t.Errorf("payment %s attempt %d, want succeeded on attempt 2", c.Payment.Status, c.Payment.Attempt)
+		if c.Payment.Status != merchant.Succeeded || c.Payment.Attempt != 3 {
+			t.Errorf("payment %s attempt %d, want succeeded on attempt 3", c.Payment.Status, c.Payment.Attempt)
 		}
 		if got := en.available(payer.ID); got != 10_00 {
 			t.Errorf("payer available = %d, want 1000", got)
+		}
+		// Every event recorded has its own id.
+		seen := map[string]bool{}
+		for _, ev := range en.events.all {
+			if seen[ev.ID] {
+				t.Errorf("event id %s recorded twice (%s)", ev.ID, ev.Type)
+			}
+			seen[ev.ID] = true
 		}
 	})
 }
@@ -172,6 +182,15 @@ func TestCardThreeDSInTestMode(t *testing.T) {
 		}
 		if avail, _ := en.merchantUSD(a); avail != 96_80 {
 			t.Errorf("test balance = %d, want 9680", avail)
+		}
+		// A test refund moves test money only.
+		_, err = en.svc.Refund(ctx, a, merchant.RefundRequest{PaymentID: c.Payment.ID, Amount: amt(10_00)})
+		mustOK(t, "test refund", err)
+		if avail, _ := en.merchantUSD(a); avail != 86_80 {
+			t.Errorf("test balance after refund = %d, want 8680", avail)
+		}
+		if got := en.account("test:platform:card_clearing:USD").Balance(); got != -90_00 {
+			t.Errorf("test card clearing = %d, want -9000 (100.00 charged, 10.00 refunded)", got)
 		}
 		live := merchant.Access{MerchantID: m.ID, Mode: merchant.Live, Role: merchant.Owner}
 		if avail, pending := en.merchantUSD(live); avail != 0 || pending != 0 {
@@ -491,6 +510,38 @@ func TestConcurrentPayersOfOneSession(t *testing.T) {
 		left := en.available(payers[0]) + en.available(payers[1])
 		if ok != 1 || left != 100_00 {
 			t.Errorf("%d payments succeeded, %d left in the wallets; want 1 and 10000", ok, left)
+		}
+	})
+}
+
+// A card network that is down charges nothing: the shopper is told to
+// try again later and can pay with another card at once.
+func TestCardNetworkDown(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		en := newEnv(t, e)
+		ctx := context.Background()
+		_, a := en.merchant(merchant.Live)
+		cs := session(t, en, a, 20_00)
+		c, err := en.svc.PaySessionCard(ctx, cs.ID, merchant.CardPayment{Card: testCard("4000000000000119")})
+		mustErr(t, "network down", err, merchant.ErrCardUnavailable)
+		if c.Payment.Status != merchant.RequiresPaymentMethod {
+			t.Fatalf("status %s, want requires_payment_method", c.Payment.Status)
+		}
+		c, err = en.svc.PaySessionCard(ctx, cs.ID, merchant.CardPayment{Card: testCard("4242424242424242")})
+		mustOK(t, "another card", err)
+		if c.Payment.Status != merchant.Succeeded || c.Payment.Attempt != 2 {
+			t.Errorf("status %s attempt %d, want succeeded on attempt 2", c.Payment.Status, c.Payment.Attempt)
+		}
+		// A response lost after the charge is found again by its key: one
+		// charge, one payment.
+		cs2 := session(t, en, a, 20_00)
+		c, err = en.svc.PaySessionCard(ctx, cs2.ID, merchant.CardPayment{Card: testCard("4000000000000952")})
+		mustOK(t, "response lost", err)
+		if c.Payment.Status != merchant.Succeeded {
+			t.Errorf("status %s, want succeeded", c.Payment.Status)
+		}
+		if avail, _ := en.merchantUSD(a); avail != 2*(20_00-88) {
+			t.Errorf("merchant balance %d, want two payments less fees (%d)", avail, 2*(20_00-88))
 		}
 	})
 }

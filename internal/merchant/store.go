@@ -39,14 +39,15 @@ type Store interface {
 	// Refunds lists a payment's refunds, oldest first.
 	Refunds(ctx context.Context, paymentID string) ([]Refund, error)
 	// Stale lists, oldest first and at most limit of each, the payments
-	// Processing and refunds pending unchanged since before, and the open
-	// sessions that expired before it.
-	Stale(ctx context.Context, before time.Time, limit int) (Stale, error)
+	// Processing and refunds pending unchanged since before, the open
+	// sessions that expired before it, and the payments RequiresCapture
+	// unchanged since uncaptured.
+	Stale(ctx context.Context, before, uncaptured time.Time, limit int) (Stale, error)
 }
 
 // Stale is work the sweep finishes.
 type Stale struct {
-	Payments, Refunds, Sessions []string
+	Payments, Refunds, Sessions, Uncaptured []string
 }
 
 // Tx is the store inside one transaction. Every change of state is

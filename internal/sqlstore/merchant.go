@@ -300,17 +300,19 @@ func (s *MerchantStore) Refunds(ctx context.Context, paymentID string) ([]mercha
 }
 
 // Stale implements merchant.Store.
-func (s *MerchantStore) Stale(ctx context.Context, before time.Time, limit int) (merchant.Stale, error) {
+func (s *MerchantStore) Stale(ctx context.Context, before, uncaptured time.Time, limit int) (merchant.Stale, error) {
 	var st merchant.Stale
 	for _, q := range []struct {
 		dst   *[]string
 		query string
+		at    time.Time
 	}{
-		{&st.Payments, `SELECT id FROM merchant_payments WHERE status = 'processing' AND updated_at < $1 ORDER BY updated_at, id LIMIT $2`},
-		{&st.Refunds, `SELECT id FROM merchant_refunds WHERE status = 'pending' AND updated_at < $1 ORDER BY updated_at, id LIMIT $2`},
-		{&st.Sessions, `SELECT id FROM merchant_sessions WHERE status = 'open' AND expires_at < $1 ORDER BY expires_at, id LIMIT $2`},
+		{&st.Payments, `SELECT id FROM merchant_payments WHERE status = 'processing' AND updated_at < $1 ORDER BY updated_at, id LIMIT $2`, before},
+		{&st.Refunds, `SELECT id FROM merchant_refunds WHERE status = 'pending' AND updated_at < $1 ORDER BY updated_at, id LIMIT $2`, before},
+		{&st.Sessions, `SELECT id FROM merchant_sessions WHERE status = 'open' AND expires_at < $1 ORDER BY expires_at, id LIMIT $2`, before},
+		{&st.Uncaptured, `SELECT id FROM merchant_payments WHERE status = 'requires_capture' AND updated_at < $1 ORDER BY updated_at, id LIMIT $2`, uncaptured},
 	} {
-		rows, err := s.db.Read().Query(ctx, q.query, nanos(before), limit)
+		rows, err := s.db.Read().Query(ctx, q.query, nanos(q.at), limit)
 		if err != nil {
 			return st, fmt.Errorf("sqlstore: merchant stale: %w", err)
 		}

@@ -211,3 +211,44 @@ func TestPayFormFromAnotherSite(t *testing.T) {
 }
 
 func timeZero() time.Time { return time.Time{} }
+
+// TestFeesPageShowsMerchantPayments: the fee merchants pay is on the
+// public fee page, from the same schedule that charges it.
+func TestFeesPageShowsMerchantPayments(t *testing.T) {
+	site := mustSite(t, web.Options{})
+	page := bodyOf(t, do(t, site.Handler(), request{target: "/fees", headers: map[string]string{"Accept-Language": "en"}}))
+	for _, want := range []string{"Merchant payments", "2.9%", "Not returned on refunds"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("/fees lacks %q", want)
+		}
+	}
+}
+
+// TestMerchantCreateForm: a customer opens a merchant from /merchant; a
+// wrong field is named in their language and keeps what they typed.
+func TestMerchantCreateForm(t *testing.T) {
+	clk := clock.NewSettable(stackTime)
+	st := newStack(t, clk.Now, "http://okpay.test", web.Options{})
+	u := st.mustSignUp(t, "li@example.com", "correct horse battery", "zh-CN")
+	s := st.mustLogin(t, u.Email, "correct horse battery")
+	page := bodyOf(t, get(t, st.handler, "/merchant", s))
+	if !strings.Contains(page, "您还没有加入任何商户") || !strings.Contains(page, `value="li@example.com"`) {
+		t.Errorf("/merchant for a customer without merchants:\n%s", page)
+	}
+	form := url.Values{"name": {"李记茶庄"}, "country": {"China"}, "currency": {"CNY"}, "support_email": {"help@tea.example"}}
+	resp := post(t, st.handler, "/merchant", form, "192.0.2.1:1000", s)
+	body := bodyOf(t, resp)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "请用两位字母填写国家/地区") || !strings.Contains(body, `value="李记茶庄"`) {
+		t.Fatalf("bad country = %d:\n%s", resp.StatusCode, body)
+	}
+	form.Set("country", "cn")
+	resp = post(t, st.handler, "/merchant", form, "192.0.2.1:1000", s)
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/merchant/mer_") {
+		t.Fatalf("create = %d to %q", resp.StatusCode, loc)
+	}
+	dash := bodyOf(t, get(t, st.handler, loc, s))
+	if !strings.Contains(dash, "李记茶庄") || !strings.Contains(dash, "所有者") || !strings.Contains(dash, "测试模式") {
+		t.Errorf("new merchant's dashboard:\n%s", dash)
+	}
+}
