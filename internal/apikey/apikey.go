@@ -11,6 +11,8 @@
 //     would protect nothing more and cost every request).
 //   - Lists show a key's prefix and last four characters, never the rest.
 //   - A revoked key never authenticates again; revocation is final.
+//   - Creating, revoking and re-limiting a key is recorded in the audit
+//     log in the same transaction, as a security event of the key's owner.
 //   - A key's daily send limit holds under any concurrency: Spend adds to
 //     the day's total with one conditional update that refuses to pass
 //     the limit (see Store.AddSpend), and changing the limit needs a
@@ -32,6 +34,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/money"
 )
@@ -160,11 +163,19 @@ type Spend struct {
 	Minor int64
 }
 
-// Store keeps keys and their daily totals. Errors other than those
-// listed are the store's own.
+// Audit actions of key changes (targets: the key's owner).
+const (
+	AuditKeyCreated      = "api_key_created"
+	AuditKeyRevoked      = "api_key_revoked"
+	AuditKeyLimitChanged = "api_key_limit_changed"
+)
+
+// Store keeps keys and their daily totals. Each change records its audit
+// event in the same transaction. Errors other than those listed are the
+// store's own.
 type Store interface {
 	// CreateKey stores a new key with the SHA-256 (hex) of its secret.
-	CreateKey(ctx context.Context, k Key, hash string) error
+	CreateKey(ctx context.Context, k Key, hash string, ev audit.Event) error
 	// KeyByHash returns the key whose secret hashes to hash, revoked or
 	// not. Errors: ErrNotFound.
 	KeyByHash(ctx context.Context, hash string) (Key, string, error)
@@ -172,14 +183,14 @@ type Store interface {
 	Key(ctx context.Context, owner Owner, id string) (Key, error)
 	// Keys lists owner's keys, newest first.
 	Keys(ctx context.Context, owner Owner) ([]Key, error)
-	// RevokeKey marks the key revoked at at (once; a second call keeps
-	// the first time). Errors: ErrNotFound.
-	RevokeKey(ctx context.Context, owner Owner, id string, at time.Time) error
+	// RevokeKey marks the key revoked at at (once: a second call changes
+	// and records nothing). Errors: ErrNotFound.
+	RevokeKey(ctx context.Context, owner Owner, id string, at time.Time, ev audit.Event) error
 	// TouchKey records a use of the key at at.
 	TouchKey(ctx context.Context, id string, at time.Time) error
 	// SetDailyLimit sets (or, with a zero Currency, removes) the key's
 	// limit. Errors: ErrNotFound.
-	SetDailyLimit(ctx context.Context, owner Owner, id string, limit money.Amount) error
+	SetDailyLimit(ctx context.Context, owner Owner, id string, limit money.Amount, ev audit.Event) error
 	// AddSpend adds minor to the key's total of day in one atomic,
 	// conditional write that refuses (false) when the total would pass
 	// the key's current limit or the limit is not in currency. A key with
@@ -296,10 +307,31 @@ func (s *Service) Create(ctx context.Context, r CreateRequest) (Created, error) 
 	if r.Kind == Publishable {
 		k.Public = secret
 	}
-	if err := s.store.CreateKey(ctx, k, Hash(secret)); err != nil {
+	ev := event(AuditKeyCreated, k)
+	ev.Details["scopes"] = strings.Join(scopeStrings(k.Scopes), ",")
+	ev.Details["name"] = k.Name
+	if err := s.store.CreateKey(ctx, k, Hash(secret), ev); err != nil {
 		return Created{}, fmt.Errorf("apikey: create: %w", err)
 	}
 	return Created{Key: k, Secret: secret}, nil
+}
+
+// event is the audit record of a change to k, by its owner when a user.
+func event(action string, k Key) audit.Event {
+	e := audit.Event{Action: action, TargetType: k.Owner.Kind, TargetID: k.Owner.ID,
+		Details: map[string]string{"key": k.ID, "masked": k.Masked(), "mode": string(k.Mode)}}
+	if uid, ok := k.Owner.UserID(); ok {
+		e.ActorID = uid
+	}
+	return e
+}
+
+func scopeStrings(ss []Scope) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
 }
 
 // Hash is the stored form of a secret: SHA-256, hex.
@@ -361,7 +393,11 @@ func (s *Service) Key(ctx context.Context, owner Owner, id string) (Key, error) 
 
 // Revoke revokes one of owner's keys at once. Errors: ErrNotFound.
 func (s *Service) Revoke(ctx context.Context, owner Owner, id string) error {
-	return s.store.RevokeKey(ctx, owner, id, s.now().UTC())
+	k, err := s.store.Key(ctx, owner, id)
+	if err != nil {
+		return err
+	}
+	return s.store.RevokeKey(ctx, owner, id, s.now().UTC(), event(AuditKeyRevoked, k))
 }
 
 // DailyLimitAction is the step-up action approving a new daily limit
@@ -412,7 +448,12 @@ func (s *Service) SetDailyLimit(ctx context.Context, owner Owner, id string, lim
 	if err != nil {
 		return fmt.Errorf("apikey: step-up: %w", err)
 	}
-	return s.store.SetDailyLimit(ctx, owner, id, limit)
+	ev := event(AuditKeyLimitChanged, k)
+	ev.Details["limit"] = "none"
+	if limit.Currency.Code != "" {
+		ev.Details["limit"] = limit.Decimal() + " " + limit.Currency.Code
+	}
+	return s.store.SetDailyLimit(ctx, owner, id, limit, ev)
 }
 
 // day is the platform calendar day of t.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/okpay/okpay/internal/apikey"
+	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/money"
 )
@@ -24,7 +25,7 @@ func (s *oneKey) Key(_ context.Context, o apikey.Owner, id string) (apikey.Key, 
 	return s.k, nil
 }
 
-func (s *oneKey) SetDailyLimit(_ context.Context, _ apikey.Owner, _ string, l money.Amount) error {
+func (s *oneKey) SetDailyLimit(_ context.Context, _ apikey.Owner, _ string, l money.Amount, _ audit.Event) error {
 	s.set = &l
 	return nil
 }

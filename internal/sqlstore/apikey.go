@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/okpay/okpay/internal/apikey"
+	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/httpapi"
 	"github.com/okpay/okpay/internal/money"
 )
@@ -84,15 +85,21 @@ func flag(b bool) int64 {
 }
 
 // CreateKey implements apikey.Store.
-func (s *APIKeyStore) CreateKey(ctx context.Context, k apikey.Key, hash string) error {
+func (s *APIKeyStore) CreateKey(ctx context.Context, k apikey.Key, hash string, ev audit.Event) error {
 	scopes := make([]string, len(k.Scopes))
 	for i, sc := range k.Scopes {
 		scopes[i] = string(sc)
 	}
-	_, err := s.db.Write().Exec(ctx, `INSERT INTO api_keys (id, owner_kind, owner_id, livemode, kind, name, hash, prefix, last4, public,
-		scopes, daily_limit, daily_currency, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, -1, '', $12)`,
-		k.ID, k.Owner.Kind, k.Owner.ID, flag(k.Livemode()), string(k.Kind), k.Name, hash, k.Prefix, k.Last4, k.Public,
-		strings.Join(scopes, ","), nanos(k.CreatedAt))
+	err := s.db.InTx(ctx, func(tx Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO api_keys (id, owner_kind, owner_id, livemode, kind, name, hash, prefix, last4, public,
+			scopes, daily_limit, daily_currency, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, -1, '', $12)`,
+			k.ID, k.Owner.Kind, k.Owner.ID, flag(k.Livemode()), string(k.Kind), k.Name, hash, k.Prefix, k.Last4, k.Public,
+			strings.Join(scopes, ","), nanos(k.CreatedAt))
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, s.db.AuditTx(tx), ev)
+	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: create api key: %w", err)
 	}
@@ -130,13 +137,29 @@ func (s *APIKeyStore) Keys(ctx context.Context, owner apikey.Owner) ([]apikey.Ke
 }
 
 // RevokeKey implements apikey.Store.
-func (s *APIKeyStore) RevokeKey(ctx context.Context, owner apikey.Owner, id string, at time.Time) error {
-	n, err := s.db.Write().Exec(ctx, `UPDATE api_keys SET revoked_at = CASE WHEN revoked_at = 0 THEN $4 ELSE revoked_at END
-		WHERE owner_kind = $1 AND owner_id = $2 AND id = $3`, owner.Kind, owner.ID, id, nanos(at))
+func (s *APIKeyStore) RevokeKey(ctx context.Context, owner apikey.Owner, id string, at time.Time, ev audit.Event) error {
+	found := true
+	err := s.db.InTx(ctx, func(tx Tx) error {
+		n, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = $4
+			WHERE owner_kind = $1 AND owner_id = $2 AND id = $3 AND revoked_at = 0`, owner.Kind, owner.ID, id, nanos(at))
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			return audit.Record(ctx, s.db.AuditTx(tx), ev)
+		}
+		var c int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM api_keys WHERE owner_kind = $1 AND owner_id = $2 AND id = $3`,
+			owner.Kind, owner.ID, id).Scan(&c); err != nil {
+			return err
+		}
+		found = c == 1
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: revoke api key: %w", err)
 	}
-	if n == 0 {
+	if !found {
 		return apikey.ErrNotFound
 	}
 	return nil
@@ -151,13 +174,21 @@ func (s *APIKeyStore) TouchKey(ctx context.Context, id string, at time.Time) err
 }
 
 // SetDailyLimit implements apikey.Store.
-func (s *APIKeyStore) SetDailyLimit(ctx context.Context, owner apikey.Owner, id string, limit money.Amount) error {
+func (s *APIKeyStore) SetDailyLimit(ctx context.Context, owner apikey.Owner, id string, limit money.Amount, ev audit.Event) error {
 	minor, cur := int64(-1), ""
 	if limit.Currency.Code != "" {
 		minor, cur = limit.Minor, limit.Currency.Code
 	}
-	n, err := s.db.Write().Exec(ctx, `UPDATE api_keys SET daily_limit = $4, daily_currency = $5
-		WHERE owner_kind = $1 AND owner_id = $2 AND id = $3`, owner.Kind, owner.ID, id, minor, cur)
+	var n int64
+	err := s.db.InTx(ctx, func(tx Tx) error {
+		var err error
+		n, err = tx.Exec(ctx, `UPDATE api_keys SET daily_limit = $4, daily_currency = $5
+			WHERE owner_kind = $1 AND owner_id = $2 AND id = $3`, owner.Kind, owner.ID, id, minor, cur)
+		if err != nil || n == 0 {
+			return err
+		}
+		return audit.Record(ctx, s.db.AuditTx(tx), ev)
+	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: set daily limit: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/okpay/okpay/internal/apikey"
+	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/clock"
 	"github.com/okpay/okpay/internal/httpapi"
@@ -85,6 +86,28 @@ func TestAPIKeysStoredAsHashes(t *testing.T) {
 		}
 		if err := keys.SetDailyLimit(ctx, owner, k.ID, money.Amount{Minor: 1, Currency: money.MustCurrency("USD")}, "t"); !errors.Is(err, apikey.ErrRevoked) {
 			t.Errorf("limit on a revoked key: %v", err)
+		}
+		if err := keys.Revoke(ctx, owner, k.ID); err != nil {
+			t.Errorf("revoking twice: %v", err)
+		}
+		page, err := audit.List(ctx, db.Audit(), audit.Filter{TargetType: "user", TargetID: "7", Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, ev := range page.Events {
+			actions = append(actions, ev.Action)
+			if ev.ActorID != 7 || ev.Details["key"] != k.ID {
+				t.Errorf("audit event %+v", ev)
+			}
+			for _, v := range ev.Details {
+				if strings.Contains(v, c.Secret[8:]) {
+					t.Errorf("the audit log holds the secret: %+v", ev)
+				}
+			}
+		}
+		if strings.Join(actions, " ") != "api_key_revoked api_key_created" {
+			t.Errorf("audit log of the key: %v, want one creation and one revocation", actions)
 		}
 		m, err := keys.Create(ctx, apikey.CreateRequest{Owner: apikey.Owner{Kind: apikey.OwnerMerchant, ID: "acct_9"}, Mode: apikey.Test, Kind: apikey.Publishable})
 		if err != nil || !strings.HasPrefix(m.Secret, "pk_test_") || m.Key.Public != m.Secret {

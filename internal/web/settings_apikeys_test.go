@@ -135,4 +135,11 @@ func TestAPIKeysPage(t *testing.T) {
 	if !strings.Contains(page, "Revoked") || !strings.Contains(page, "was revoked") {
 		t.Errorf("the list does not show the key revoked")
 	}
+	// The changes are security events the customer can review.
+	history := bodyOf(t, do(t, st.handler, request{target: "/settings/sessions", cookies: []*http.Cookie{session}}))
+	for _, want := range []string{"API key created", "API key daily send limit changed", "API key revoked"} {
+		if !strings.Contains(history, want) {
+			t.Errorf("the security history lacks %q", want)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/okpay/okpay/internal/apikey"
 	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
@@ -45,6 +46,9 @@ var historyKeys = map[string]string{
 	audit.RecoveryCodesCreated:      "history.recovery_codes_created",
 	twofactor.AuditRecoveryCodeUsed: "history.recovery_code_used",
 	twofactor.AuditCodeRejected:     "history.two_factor_code_rejected",
+	apikey.AuditKeyCreated:          "history.api_key_created",
+	apikey.AuditKeyRevoked:          "history.api_key_revoked",
+	apikey.AuditKeyLimitChanged:     "history.api_key_limit_changed",
 }
 
 // sessionsPage lists the signed-in browsers and the recent security
