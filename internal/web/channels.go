@@ -282,3 +282,22 @@ func (p *Page) InZone(t time.Time) string {
 	t = t.In(loc)
 	return p.Locale.DateTime(t) + " " + t.Format("MST")
 }
+
+// SupportHours says, for the footer of every page, whether the support
+// mailbox's desk is staffed now and until or from when, in the reader's
+// zone: "open now, until Mon 2 Mar 05:00 (America/New_York)".
+func (p *Page) SupportHours() string {
+	cs := p.site.channels.OfKind(channels.KindEmail)
+	if len(cs) == 0 {
+		return ""
+	}
+	zone, _ := p.site.visitorZone(p.req)
+	w := p.site.channels.Week(cs[0], p.site.now(), zone)
+	switch {
+	case w.OpenNow:
+		return p.Locale.T("channels.footer.open", "until", when(p.Locale, w.Closes), "zone", zone.String())
+	case w.HasOpens:
+		return p.Locale.T("channels.footer.closed", "opens", when(p.Locale, w.Opens), "zone", zone.String())
+	}
+	return ""
+}

@@ -286,6 +286,15 @@ func TestChannelsContactHours(t *testing.T) {
 	if !strings.Contains(chanText(w), "时间已换算为您的时区：Europe/Berlin。") {
 		t.Errorf("zone note in zh-CN: %s", chanText(w))
 	}
+	// Every page's footer says whether support is staffed, in the reader's zone.
+	st.clk.Set(time.Date(2026, 3, 9, 10, 0, 0, 0, sh))
+	if got := chanText(st.get(t, "/fees", "en", ny)); !strings.Contains(got, "support@okpay.test (staffed now, until Mon 9 Mar 06:00 America/New_York time)") {
+		t.Errorf("footer hours:\n%s", got)
+	}
+	st.clk.Set(time.Date(2026, 3, 7, 10, 0, 0, 0, sh)) // Saturday
+	if got := chanText(st.get(t, "/fees", "zh-CN")); !strings.Contains(got, "（现在休息，周一 3月9日 09:00 开始服务，Asia/Shanghai 时间）") {
+		t.Errorf("footer hours on Saturday:\n%s", got)
+	}
 	// No cookie, no choice: the platform's zone, said so.
 	w = st.get(t, "/contact", "en")
 	if !strings.Contains(chanText(w), "Times are shown in the platform's time zone, Asia/Shanghai.") {
