@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/okpay/okpay/internal/channels"
 	"github.com/okpay/okpay/internal/web/i18n"
@@ -105,6 +106,7 @@ func (s *Site) verifyPage(w http.ResponseWriter, r *http.Request) {
 		if len(d.Value) > maxEcho {
 			d.Value = d.Value[:maxEcho]
 		}
+		d.Value = strings.ToValidUTF8(d.Value, "\uFFFD")
 		res, err := s.channels.Check(q.Get("value"))
 		if err != nil {
 			key, _, ok := verifyError(err)
