@@ -147,6 +147,11 @@ func TestChannelsVerifyPage(t *testing.T) {
 			t.Errorf("%s %q: the page does not explain DKIM", tt.lang, tt.value)
 		}
 	}
+	// The official list says which lines are staffed, in the reader's zone.
+	got := chanText(st.get(t, "/verify", "en", &http.Cookie{Name: web.TimeZoneCookie, Value: "Europe/Berlin"}))
+	if !strings.Contains(got, "+86 21 5555 0100 · Phone · in English · Open Open now, until Mon 23 Nov 10:00") || !strings.Contains(got, "Times are shown in your time zone: Europe/Berlin.") {
+		t.Errorf("official list with hours:\n%s", got)
+	}
 	// Without a value: just the form and the official list.
 	if w := st.get(t, "/verify", "en"); w.Code != 200 || strings.Contains(w.Body.String(), `id="verdict"`) || !strings.Contains(chanText(w), "+86 21 5555 0100") {
 		t.Errorf("empty /verify: %d", w.Code)
