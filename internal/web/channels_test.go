@@ -258,8 +258,8 @@ func TestChannelsContactHours(t *testing.T) {
 		t.Errorf("zone note missing: %s", page)
 	}
 	en := section(w, "phone-en")
-	for _, want := range []string{"+86 21 5555 0100", "Open now, until Mon 2 Mar 04:00", "Sun 1 Mar 20:00 – Mon 2 Mar 04:00",
-		"Usually Mon–Fri, 09:00–17:00 Asia/Shanghai time", "Thu 5 Mar 20:00 – Fri 6 Mar 04:00", "Sat 7 Mar (Asia/Shanghai)：closed"} {
+	for _, want := range []string{"+86 21 5555 0100", "Open now, until Mon 2 Mar 04:00", "Sun 1 Mar：20:00 – Mon 2 Mar 04:00",
+		"Usually Mon–Fri, 09:00–17:00 Asia/Shanghai time", "Thu 5 Mar：20:00 – Fri 6 Mar 04:00", "Sat 7 Mar (Asia/Shanghai)：closed"} {
 		if !strings.Contains(en, want) {
 			t.Errorf("phone-en before the change lacks %q:\n%s", want, en)
 		}
@@ -267,7 +267,7 @@ func TestChannelsContactHours(t *testing.T) {
 	// The week after New York's change: the same Shanghai hours, an hour later there.
 	st.clk.Set(time.Date(2026, 3, 9, 8, 59, 0, 0, sh))
 	en = section(st.get(t, "/contact", "en", ny), "phone-en")
-	for _, want := range []string{"Closed now; opens Sun 8 Mar 21:00", "Sun 8 Mar 21:00 – Mon 9 Mar 05:00"} {
+	for _, want := range []string{"Closed now; opens Sun 8 Mar 21:00", "Sun 8 Mar：21:00 – Mon 9 Mar 05:00"} {
 		if !strings.Contains(en, want) {
 			t.Errorf("phone-en at 08:59 after the change lacks %q:\n%s", want, en)
 		}
@@ -280,7 +280,7 @@ func TestChannelsContactHours(t *testing.T) {
 	st.clk.Set(time.Date(2026, 2, 17, 10, 0, 0, 0, sh))
 	w = st.get(t, "/contact?tz=Europe/Berlin", "zh-CN", ny)
 	zh := section(w, "phone-zh")
-	for _, want := range []string{"现在休息，下次开放：周六 2月21日 02:00", "周二 2月17日 (Asia/Shanghai)：休息（春节）", "周六 2月21日 02:00–14:00", "周一 2月23日 (Asia/Shanghai)：休息（春节）"} {
+	for _, want := range []string{"现在休息，下次开放：周六 2月21日 02:00", "周二 2月17日 (Asia/Shanghai)：休息（春节）", "周六 2月21日：02:00–14:00", "周一 2月23日 (Asia/Shanghai)：休息（春节）"} {
 		if !strings.Contains(zh, want) {
 			t.Errorf("phone-zh in Berlin over 春节 lacks %q:\n%s", want, zh)
 		}
