@@ -159,24 +159,23 @@ func newSupport(cfg config.Config, db *sqlstore.DB, outbox *okmail.Outbox, a *au
 // the /dev/clock helper (loopback clients only).
 func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *clock.Offset, db *sqlstore.DB, svc services) error {
 	o := web.Options{
-		Logger:        log,
-		Now:           cfg.Now,
-		Development:   cfg.Env == config.Development,
-		Auth:          svc.accounts,
-		TwoFactor:     svc.second,
-		Audit:         db.Audit(),
-		Wallet:        svc.wallet,
-		Bank:          svc.bank,
-		Risk:          svc.risk,
-		Support:       svc.support,
-		KYC:           svc.kyc,
-		Corrections:   svc.fixes,
-		Withdrawals:   svc.withdraw,
-		Exchange:      svc.exchange,
-		FX:            svc.rates,
-		Channels:      svc.channels,
-		Announcements: svc.announce,
+		Logger:      log,
+		Now:         cfg.Now,
+		Development: cfg.Env == config.Development,
+		Auth:        svc.accounts,
+		TwoFactor:   svc.second,
+		Audit:       db.Audit(),
+		Wallet:      svc.wallet,
+		Bank:        svc.bank,
+		Risk:        svc.risk,
+		Support:     svc.support,
+		KYC:         svc.kyc,
+		Corrections: svc.fixes,
+		Withdrawals: svc.withdraw,
+		Exchange:    svc.exchange,
+		FX:          svc.rates,
 	}
+	o.Channels, o.Announcements = svc.channels, svc.announce
 	if dev != nil {
 		o.DevClock = dev
 	}
