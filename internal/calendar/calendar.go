@@ -48,12 +48,12 @@ type Day struct {
 
 // Calendar answers business-day and business-hour questions.
 type Calendar struct {
-	loc          *time.Location
-	open, close  time.Duration // since midnight
-	weekdays     [7]bool
-	holidays     map[civil]string
-	workdays     map[civil]string
-	channelHours map[string]*Hours
+	loc         *time.Location
+	open, close time.Duration // since midnight
+	weekdays    [7]bool
+	holidays    map[civil]string
+	workdays    map[civil]string
+	named       map[string]*Hours // service hours by name (hours.go)
 }
 
 type civil struct {

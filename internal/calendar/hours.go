@@ -47,7 +47,7 @@ type Slot struct {
 
 func (c *Calendar) buildHours(specs map[string]HoursSpec) []error {
 	var errs []error
-	c.channelHours = map[string]*Hours{BusinessHoursName: {name: BusinessHoursName, cal: c, open: c.open, close: c.close, weekdays: c.weekdays}}
+	c.named = map[string]*Hours{BusinessHoursName: {name: BusinessHoursName, cal: c, open: c.open, close: c.close, weekdays: c.weekdays}}
 	for name, s := range specs {
 		if name == "" || name == BusinessHoursName || strings.TrimSpace(name) != name {
 			errs = append(errs, fmt.Errorf("hours %q: the name must be non-empty, without spaces, and not %q", name, BusinessHoursName))
@@ -71,7 +71,7 @@ func (c *Calendar) buildHours(specs map[string]HoursSpec) []error {
 			}
 			h.weekdays[i] = true
 		}
-		c.channelHours[name] = h
+		c.named[name] = h
 	}
 	return errs
 }
@@ -87,14 +87,14 @@ func closingTime(s string) (time.Duration, bool) {
 // Hours returns the service hours called name, or BusinessHoursName for
 // the calendar's own.
 func (c *Calendar) Hours(name string) (*Hours, bool) {
-	h, ok := c.channelHours[name]
+	h, ok := c.named[name]
 	return h, ok
 }
 
 // HoursNames lists the names Hours knows, sorted.
 func (c *Calendar) HoursNames() []string {
-	names := make([]string, 0, len(c.channelHours))
-	for n := range c.channelHours {
+	names := make([]string, 0, len(c.named))
+	for n := range c.named {
 		names = append(names, n)
 	}
 	sort.Strings(names)

@@ -9,7 +9,9 @@
 // Invariants it keeps:
 //   - Every channel's hours name service hours of the business calendar,
 //     the same calendar the support targets (SLA) count in: a directory
-//     whose channel names hours the calendar lacks is refused.
+//     whose channel names hours the calendar lacks is refused. A calendar
+//     with no channel hours at all (a file written before they existed)
+//     gives every channel the business hours instead.
 //   - Check never calls out (no DNS, no HTTP): it decides from the
 //     directory and from the text alone, so it is safe on any input.
 //   - A Directory is immutable and safe for concurrent use.
@@ -158,7 +160,7 @@ func New(s Spec, cal *calendar.Calendar) (*Directory, error) {
 		if !slices.Contains(Kinds, c.Kind) {
 			bad("channel %q: kind %q is not one of %v", c.ID, c.Kind, Kinds)
 		}
-		if _, ok := cal.Hours(c.Hours); !ok {
+		if _, ok := cal.Hours(c.Hours); !ok && len(cal.HoursNames()) > 1 {
 			bad("channel %q: hours %q are not in the business calendar (have %v)", c.ID, c.Hours, cal.HoursNames())
 		}
 		if strings.TrimSpace(c.Value) == "" {

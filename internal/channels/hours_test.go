@@ -1,8 +1,11 @@
 package channels
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/okpay/okpay/internal/calendar"
 )
 
 func zone(t *testing.T, name string) *time.Location {
@@ -130,5 +133,22 @@ func TestDefaultDirectoryUsesTheCalendar(t *testing.T) {
 	}
 	if c, ok := d.Phone("zh-CN"); !ok || c.ID != "phone-zh" {
 		t.Errorf("Phone(zh-CN) = %v %v", c, ok)
+	}
+}
+
+func TestCalendarWithoutChannelHours(t *testing.T) {
+	cal, err := calendar.Parse(strings.NewReader(`{"time_zone":"Europe/Berlin","open":"08:00","close":"16:00","weekdays":["mon","tue","wed","thu","fri"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Default(cal)
+	phone := mustChannel(t, d, "phone-zh")
+	if h := d.Hours(phone); h.Name() != calendar.BusinessHoursName {
+		t.Errorf("phone-zh keeps %q, want the business hours", h.Name())
+	}
+	berlin := zone(t, "Europe/Berlin")
+	w := d.Week(phone, time.Date(2026, 11, 23, 7, 59, 0, 0, berlin), berlin)
+	if w.OpenNow || w.Opens.Format("15:04") != "08:00" {
+		t.Errorf("week = %+v", w)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"pgregory.net/rapid"
 )
 
 func TestDecodePunycode(t *testing.T) {
@@ -159,4 +161,41 @@ func TestParseRefusesUnknownHours(t *testing.T) {
 			t.Errorf("%v does not say %s", err, want)
 		}
 	}
+}
+
+// TestCheckNeverFails: whatever is pasted, Check answers with a verdict
+// or one of its three errors, and never calls a value with look-alike
+// reasons official.
+func TestCheckNeverFails(t *testing.T) {
+	d := Default(nil)
+	pieces := []string{"okpay", "0kpay", "оkpay", "xn--", "kpay-45d", ".", "..", "test", "com", "@", "://", "https", "http", "/", "-", "+86 ", "400",
+		"000", "1234", "[::1]", "%zz", "\\", " ", "é", "支付", "rn", "1", "l", "javascript:", "?", "#", ":8080"}
+	rapid.Check(t, func(t *rapid.T) {
+		var b strings.Builder
+		for _, i := range rapid.SliceOfN(rapid.IntRange(0, len(pieces)-1), 0, 12).Draw(t, "pieces") {
+			b.WriteString(pieces[i])
+		}
+		if rapid.Bool().Draw(t, "raw") {
+			b.WriteString(rapid.String().Draw(t, "raw text"))
+		}
+		r, err := d.Check(b.String())
+		if err != nil {
+			if !errors.Is(err, ErrEmpty) && !errors.Is(err, ErrTooLong) && !errors.Is(err, ErrFormat) {
+				t.Fatalf("Check(%q) = %v", b.String(), err)
+			}
+			return
+		}
+		switch r.Verdict {
+		case Official, Caution, Suspicious, Unknown:
+		default:
+			t.Fatalf("Check(%q): verdict %q", b.String(), r.Verdict)
+		}
+		if r.Verdict == Official {
+			for _, c := range suspiciousReasons {
+				if r.Has(c) {
+					t.Fatalf("Check(%q) is official with reason %s", b.String(), c)
+				}
+			}
+		}
+	})
 }

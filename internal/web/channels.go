@@ -122,8 +122,8 @@ func dayName(loc *i18n.Locale, t time.Time) string {
 	return t.Format("Mon 2 Jan")
 }
 
-// span writes an opening: the close is given with its date only when it
-// falls on another day than the open.
+// span writes an opening after its day's label: "20:00–24:00", or with
+// the closing date when it falls on the next day ("20:00 – Mon 2 Mar 04:00").
 func span(loc *i18n.Locale, open, close time.Time) string {
 	oy, om, od := open.Date()
 	cy, cm, cd := close.Add(-time.Nanosecond).Date()
@@ -132,9 +132,9 @@ func span(loc *i18n.Locale, open, close time.Time) string {
 		if end == "00:00" {
 			end = "24:00"
 		}
-		return when(loc, open) + "–" + end
+		return open.Format("15:04") + "–" + end
 	}
-	return when(loc, open) + " – " + when(loc, close)
+	return open.Format("15:04") + " – " + when(loc, close)
 }
 
 // hoursView is one channel with its hours as the reader sees them.
@@ -281,4 +281,23 @@ func (p *Page) InZone(t time.Time) string {
 	loc, _ := p.site.visitorZone(p.req)
 	t = t.In(loc)
 	return p.Locale.DateTime(t) + " " + t.Format("MST")
+}
+
+// SupportHours says, for the footer of every page, whether the support
+// mailbox's desk is staffed now and until or from when, in the reader's
+// zone: "open now, until Mon 2 Mar 05:00 (America/New_York)".
+func (p *Page) SupportHours() string {
+	cs := p.site.channels.OfKind(channels.KindEmail)
+	if len(cs) == 0 {
+		return ""
+	}
+	zone, _ := p.site.visitorZone(p.req)
+	w := p.site.channels.Week(cs[0], p.site.now(), zone)
+	switch {
+	case w.OpenNow:
+		return p.Locale.T("channels.footer.open", "until", when(p.Locale, w.Closes), "zone", zone.String())
+	case w.HasOpens:
+		return p.Locale.T("channels.footer.closed", "opens", when(p.Locale, w.Opens), "zone", zone.String())
+	}
+	return ""
 }

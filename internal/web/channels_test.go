@@ -147,6 +147,11 @@ func TestChannelsVerifyPage(t *testing.T) {
 			t.Errorf("%s %q: the page does not explain DKIM", tt.lang, tt.value)
 		}
 	}
+	// The official list says which lines are staffed, in the reader's zone.
+	got := chanText(st.get(t, "/verify", "en", &http.Cookie{Name: web.TimeZoneCookie, Value: "Europe/Berlin"}))
+	if !strings.Contains(got, "+86 21 5555 0100 · Phone · in English · Open Open now, until Mon 23 Nov 10:00") || !strings.Contains(got, "Times are shown in your time zone: Europe/Berlin.") {
+		t.Errorf("official list with hours:\n%s", got)
+	}
 	// Without a value: just the form and the official list.
 	if w := st.get(t, "/verify", "en"); w.Code != 200 || strings.Contains(w.Body.String(), `id="verdict"`) || !strings.Contains(chanText(w), "+86 21 5555 0100") {
 		t.Errorf("empty /verify: %d", w.Code)
@@ -253,8 +258,8 @@ func TestChannelsContactHours(t *testing.T) {
 		t.Errorf("zone note missing: %s", page)
 	}
 	en := section(w, "phone-en")
-	for _, want := range []string{"+86 21 5555 0100", "Open now, until Mon 2 Mar 04:00", "Sun 1 Mar 20:00 – Mon 2 Mar 04:00",
-		"Usually Mon–Fri, 09:00–17:00 Asia/Shanghai time", "Thu 5 Mar 20:00 – Fri 6 Mar 04:00", "Sat 7 Mar (Asia/Shanghai)：closed"} {
+	for _, want := range []string{"+86 21 5555 0100", "Open now, until Mon 2 Mar 04:00", "Sun 1 Mar：20:00 – Mon 2 Mar 04:00",
+		"Usually Mon–Fri, 09:00–17:00 Asia/Shanghai time", "Thu 5 Mar：20:00 – Fri 6 Mar 04:00", "Sat 7 Mar (Asia/Shanghai)：closed"} {
 		if !strings.Contains(en, want) {
 			t.Errorf("phone-en before the change lacks %q:\n%s", want, en)
 		}
@@ -262,7 +267,7 @@ func TestChannelsContactHours(t *testing.T) {
 	// The week after New York's change: the same Shanghai hours, an hour later there.
 	st.clk.Set(time.Date(2026, 3, 9, 8, 59, 0, 0, sh))
 	en = section(st.get(t, "/contact", "en", ny), "phone-en")
-	for _, want := range []string{"Closed now; opens Sun 8 Mar 21:00", "Sun 8 Mar 21:00 – Mon 9 Mar 05:00"} {
+	for _, want := range []string{"Closed now; opens Sun 8 Mar 21:00", "Sun 8 Mar：21:00 – Mon 9 Mar 05:00"} {
 		if !strings.Contains(en, want) {
 			t.Errorf("phone-en at 08:59 after the change lacks %q:\n%s", want, en)
 		}
@@ -275,7 +280,7 @@ func TestChannelsContactHours(t *testing.T) {
 	st.clk.Set(time.Date(2026, 2, 17, 10, 0, 0, 0, sh))
 	w = st.get(t, "/contact?tz=Europe/Berlin", "zh-CN", ny)
 	zh := section(w, "phone-zh")
-	for _, want := range []string{"现在休息，下次开放：周六 2月21日 02:00", "周二 2月17日 (Asia/Shanghai)：休息（春节）", "周六 2月21日 02:00–14:00", "周一 2月23日 (Asia/Shanghai)：休息（春节）"} {
+	for _, want := range []string{"现在休息，下次开放：周六 2月21日 02:00", "周二 2月17日 (Asia/Shanghai)：休息（春节）", "周六 2月21日：02:00–14:00", "周一 2月23日 (Asia/Shanghai)：休息（春节）"} {
 		if !strings.Contains(zh, want) {
 			t.Errorf("phone-zh in Berlin over 春节 lacks %q:\n%s", want, zh)
 		}
@@ -285,6 +290,15 @@ func TestChannelsContactHours(t *testing.T) {
 	}
 	if !strings.Contains(chanText(w), "时间已换算为您的时区：Europe/Berlin。") {
 		t.Errorf("zone note in zh-CN: %s", chanText(w))
+	}
+	// Every page's footer says whether support is staffed, in the reader's zone.
+	st.clk.Set(time.Date(2026, 3, 9, 10, 0, 0, 0, sh))
+	if got := chanText(st.get(t, "/fees", "en", ny)); !strings.Contains(got, "support@okpay.test (staffed now, until Mon 9 Mar 06:00 America/New_York time)") {
+		t.Errorf("footer hours:\n%s", got)
+	}
+	st.clk.Set(time.Date(2026, 3, 7, 10, 0, 0, 0, sh)) // Saturday
+	if got := chanText(st.get(t, "/fees", "zh-CN")); !strings.Contains(got, "（现在休息，周一 3月9日 09:00 开始服务，Asia/Shanghai 时间）") {
+		t.Errorf("footer hours on Saturday:\n%s", got)
 	}
 	// No cookie, no choice: the platform's zone, said so.
 	w = st.get(t, "/contact", "en")

@@ -44,11 +44,7 @@ type responseRow struct {
 const callbackTimeLayout = "2006-01-02T15:04"
 
 func (s *Site) contactPage(w http.ResponseWriter, r *http.Request) {
-	f := newForm()
-	if si := currentUser(r); si == nil {
-		f.Values["line"] = ""
-	}
-	s.renderContact(w, r, http.StatusOK, f)
+	s.renderContact(w, r, http.StatusOK, newForm())
 }
 
 // businessSpan writes a support target counted in business hours:

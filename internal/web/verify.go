@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/okpay/okpay/internal/channels"
 	"github.com/okpay/okpay/internal/web/i18n"
@@ -21,7 +22,8 @@ type verifyData struct {
 	Reasons  []string
 	Domains  []string
 	Senders  []string
-	Channels []channels.Channel
+	Channels []hoursView // the published addresses and numbers, with their hours
+	Zone     zoneNote
 }
 
 // verifyErrorKeys are the messages of the inputs Check cannot judge;
@@ -98,13 +100,20 @@ func verdictText(loc *i18n.Locale, r channels.Result) string {
 
 func (s *Site) verifyPage(w http.ResponseWriter, r *http.Request) {
 	loc := s.Locale(r)
-	d := verifyData{Domains: s.channels.Domains(), Senders: s.channels.Senders(), Channels: s.channels.Channels()}
+	zone, src := s.visitorZone(r)
+	d := verifyData{Domains: s.channels.Domains(), Senders: s.channels.Senders(), Zone: s.zoneNote(zone, src)}
+	for _, c := range s.channels.Channels() {
+		if !c.IsPath() {
+			d.Channels = append(d.Channels, s.channelHours(loc, c, zone))
+		}
+	}
 	status := http.StatusOK
 	if q := r.URL.Query(); q.Has("value") {
 		d.Value, d.Checked = q.Get("value"), true
 		if len(d.Value) > maxEcho {
 			d.Value = d.Value[:maxEcho]
 		}
+		d.Value = strings.ToValidUTF8(d.Value, "\uFFFD")
 		res, err := s.channels.Check(q.Get("value"))
 		if err != nil {
 			key, _, ok := verifyError(err)
