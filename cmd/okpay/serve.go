@@ -96,6 +96,7 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	hooks.Register(runner)
+	svc.webhooks = hooks
 	// Web pages, the /v1 API and the SMTP listener mount here.
 	if err := mountAPI(srv, runner, cfg, log, db, svc); err != nil { // api.go
 		ln.Close()

@@ -29,6 +29,7 @@ import (
 	"github.com/okpay/okpay/internal/support/chat"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web"
+	"github.com/okpay/okpay/internal/webhook"
 )
 
 // Until internal/config carries them, the web pages use the package's
@@ -73,6 +74,7 @@ type services struct {
 	chat     *chat.Service // run its signal listener: chat.Run(ctx)
 	apikeys  *apikey.Service
 	merchant *merchant.Service // connect webhooks with merchant.SetEvents
+	webhooks *webhook.Service  // built by serve (newWebhooks), with its jobs
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -184,28 +186,30 @@ func newSupport(cfg config.Config, db *sqlstore.DB, outbox *okmail.Outbox, a *au
 // the /dev/clock helper (loopback clients only).
 func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *clock.Offset, db *sqlstore.DB, svc services) error {
 	o := web.Options{
-		Logger:        log,
-		Now:           cfg.Now,
-		Development:   cfg.Env == config.Development,
-		Auth:          svc.accounts,
-		TwoFactor:     svc.second,
-		Audit:         db.Audit(),
-		Wallet:        svc.wallet,
-		Bank:          svc.bank,
-		Risk:          svc.risk,
-		Support:       svc.support,
-		KYC:           svc.kyc,
-		Corrections:   svc.fixes,
-		Withdrawals:   svc.withdraw,
-		Exchange:      svc.exchange,
-		FX:            svc.rates,
-		Help:          svc.help,
-		Channels:      svc.channels,
-		Announcements: svc.announce,
-		Forum:         forum.New(forum.Options{Store: db.Forum(), Now: cfg.Now}),
-		Chat:          svc.chat,
-		APIKeys:       svc.apikeys,
-		Merchant:      svc.merchant,
+		Logger:           log,
+		Now:              cfg.Now,
+		Development:      cfg.Env == config.Development,
+		Auth:             svc.accounts,
+		TwoFactor:        svc.second,
+		Audit:            db.Audit(),
+		Wallet:           svc.wallet,
+		Bank:             svc.bank,
+		Risk:             svc.risk,
+		Support:          svc.support,
+		KYC:              svc.kyc,
+		Corrections:      svc.fixes,
+		Withdrawals:      svc.withdraw,
+		Exchange:         svc.exchange,
+		FX:               svc.rates,
+		Help:             svc.help,
+		Channels:         svc.channels,
+		Announcements:    svc.announce,
+		Forum:            forum.New(forum.Options{Store: db.Forum(), Now: cfg.Now}),
+		Chat:             svc.chat,
+		APIKeys:          svc.apikeys,
+		Merchant:         svc.merchant,
+		Webhooks:         svc.webhooks,
+		WebhookMerchants: webhookMembers{svc.merchant},
 	}
 	if dev != nil {
 		o.DevClock = dev

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/okpay/okpay/internal/config"
+	"github.com/okpay/okpay/internal/merchant"
 	"github.com/okpay/okpay/internal/secretbox"
 	"github.com/okpay/okpay/internal/sqlstore"
+	"github.com/okpay/okpay/internal/web"
 	"github.com/okpay/okpay/internal/webhook"
 )
 
@@ -50,4 +54,20 @@ func newWebhooks(cfg config.Config, getenv func(string) string, log *slog.Logger
 		o.RotationOverlap = d
 	}
 	return webhook.New(o)
+}
+
+// webhookMembers lets a merchant's team reach its webhook pages: owners
+// and developers change endpoints, viewers read the log.
+type webhookMembers struct{ m *merchant.Service }
+
+// WebhookAccess implements web.WebhookMerchants.
+func (w webhookMembers) WebhookAccess(ctx context.Context, userID int64, merchantID string) (bool, error) {
+	a, err := w.m.Access(ctx, userID, merchantID, merchant.Test)
+	if errors.Is(err, merchant.ErrNotFound) {
+		return false, web.ErrNoMerchant
+	}
+	if err != nil {
+		return false, err
+	}
+	return a.Role.CanMoveMoney(), nil
 }

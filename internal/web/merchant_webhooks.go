@@ -21,24 +21,25 @@ var ErrNoMerchant = errors.New("web: the user acts for no merchant")
 // WebhookMerchants tells the webhook pages which merchant a signed-in user
 // acts for; the merchant package satisfies it (cmd/okpay wires it).
 type WebhookMerchants interface {
-	// WebhookAccess returns the merchant id userID acts for, and whether
-	// they may change its endpoints (owner, developer) rather than only
-	// read them and the delivery log (viewer). Errors: ErrNoMerchant.
-	WebhookAccess(ctx context.Context, userID int64) (merchantID string, canEdit bool, err error)
+	// WebhookAccess reports whether userID, a member of the merchant, may
+	// change its endpoints (owner, developer) rather than only read them
+	// and the delivery log (viewer). Errors: ErrNoMerchant (not a member).
+	// merchantID is the one the page's path names.
+	WebhookAccess(ctx context.Context, userID int64, merchantID string) (canEdit bool, err error)
 }
 
 // webhookRoutes are the merchant's webhook pages: endpoints, the delivery
 // log, and one delivery with its attempts.
 func (s *Site) webhookRoutes() []route {
 	return []route{
-		{"GET /merchant/webhooks", s.requireUser(s.webhooksPage)},
-		{"POST /merchant/webhooks", s.requireUser(s.webhookCreate)},
-		{"POST /merchant/webhooks/{id}/events", s.requireUser(s.webhookEvents)},
-		{"POST /merchant/webhooks/{id}/disable", s.requireUser(s.webhookDisable)},
-		{"POST /merchant/webhooks/{id}/enable", s.requireUser(s.webhookEnable)},
-		{"POST /merchant/webhooks/{id}/rotate", s.requireUser(s.webhookRotate)},
-		{"GET /merchant/webhooks/deliveries/{id}", s.requireUser(s.webhookDelivery)},
-		{"POST /merchant/webhooks/deliveries/{id}/resend", s.requireUser(s.webhookResend)},
+		{"GET /merchant/{mid}/webhooks", s.requireUser(s.webhooksPage)},
+		{"POST /merchant/{mid}/webhooks", s.requireUser(s.webhookCreate)},
+		{"POST /merchant/{mid}/webhooks/{id}/events", s.requireUser(s.webhookEvents)},
+		{"POST /merchant/{mid}/webhooks/{id}/disable", s.requireUser(s.webhookDisable)},
+		{"POST /merchant/{mid}/webhooks/{id}/enable", s.requireUser(s.webhookEnable)},
+		{"POST /merchant/{mid}/webhooks/{id}/rotate", s.requireUser(s.webhookRotate)},
+		{"GET /merchant/{mid}/webhooks/deliveries/{id}", s.requireUser(s.webhookDelivery)},
+		{"POST /merchant/{mid}/webhooks/deliveries/{id}/resend", s.requireUser(s.webhookResend)},
 	}
 }
 
@@ -69,6 +70,7 @@ func webhookErrorKey(err error) (string, bool) {
 
 // webhooksData is what merchant_webhooks.html shows.
 type webhooksData struct {
+	Owner      webhook.Owner
 	Mode       webhook.Mode
 	CanEdit    bool
 	Endpoints  []webhook.Endpoint
@@ -95,7 +97,8 @@ type webhooksData struct {
 // none, or wants to change something while only allowed to read, and the
 // 403 page was sent.
 func (s *Site) webhookOwner(w http.ResponseWriter, r *http.Request, si *signedIn, mode string, change bool) (webhook.Owner, bool, bool) {
-	id, canEdit, err := s.webhookMerchants.WebhookAccess(r.Context(), si.user.ID)
+	id := r.PathValue("mid")
+	canEdit, err := s.webhookMerchants.WebhookAccess(r.Context(), si.user.ID, id)
 	switch {
 	case errors.Is(err, ErrNoMerchant):
 		s.Forbidden(w, r)
@@ -118,13 +121,24 @@ func (s *Site) webhookOwner(w http.ResponseWriter, r *http.Request, si *signedIn
 // ticking the boxes of its event form.
 func (webhooksData) Has(e webhook.Endpoint, t string) bool { return slices.Contains(e.Events, t) }
 
-func webhooksURL(mode webhook.Mode, done string) string {
-	v := url.Values{"mode": {string(mode)}}
+func webhooksURL(o webhook.Owner, done string) string {
+	v := url.Values{"mode": {string(o.Mode)}}
 	if done != "" {
 		v.Set("done", done)
 	}
-	return "/merchant/webhooks?" + v.Encode()
+	return webhooksBase(o.Merchant) + "?" + v.Encode()
 }
+
+// webhooksBase is the path of a merchant's webhook pages.
+func webhooksBase(merchantID string) string {
+	return "/merchant/" + url.PathEscape(merchantID) + "/webhooks"
+}
+
+// Base is the path of the merchant's webhook pages, for the templates.
+func (d webhooksData) Base() string { return webhooksBase(d.Owner.Merchant) }
+
+// Base is the path of the merchant's webhook pages, for the templates.
+func (d webhookDeliveryData) Base() string { return webhooksBase(d.Delivery.Owner.Merchant) }
 
 // webhookNoticeKeys are the confirmations shown after a redirect.
 var webhookNoticeKeys = map[string]string{
@@ -156,7 +170,7 @@ func (s *Site) renderWebhooks(w http.ResponseWriter, r *http.Request, owner webh
 		s.ServerError(w, r, err)
 		return
 	}
-	d.Mode, d.CanEdit, d.Now = owner.Mode, canEdit, s.now()
+	d.Owner, d.Mode, d.CanEdit, d.Now = owner, owner.Mode, canEdit, s.now()
 	d.OverlapHours = strconv.FormatFloat(s.webhooks.RotationOverlap().Hours(), 'f', -1, 64)
 	d.EventTypes = append([]string{webhook.AllEvents}, webhook.EventTypes...)
 	s.Render(w, r, status, "merchant_webhooks", d)
@@ -222,7 +236,7 @@ func (s *Site) webhookChange(w http.ResponseWriter, r *http.Request, si *signedI
 		s.ServerError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, webhooksURL(owner.Mode, done), http.StatusSeeOther)
+	http.Redirect(w, r, webhooksURL(owner, done), http.StatusSeeOther)
 }
 
 func (s *Site) webhookEvents(w http.ResponseWriter, r *http.Request, si *signedIn) {
@@ -374,6 +388,6 @@ func (s *Site) webhookResend(w http.ResponseWriter, r *http.Request, si *signedI
 		s.ServerError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/merchant/webhooks/deliveries/"+strconv.FormatInt(nd.ID, 10)+"?"+
+	http.Redirect(w, r, webhooksBase(owner.Merchant)+"/deliveries/"+strconv.FormatInt(nd.ID, 10)+"?"+
 		url.Values{"mode": {string(owner.Mode)}, "done": {"resent"}}.Encode(), http.StatusSeeOther)
 }

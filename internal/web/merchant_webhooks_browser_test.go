@@ -25,7 +25,7 @@ func TestBrowserMerchantWebhooks(t *testing.T) {
 
 	b := browsertest.New(t, browsertest.Options{AcceptLanguage: "zh-CN,zh;q=0.9"})
 	browserLogin(t, b, srv.URL, "dev@shop.example", "a long quiet river")
-	b.Navigate(srv.URL + "/merchant/webhooks")
+	b.Navigate(srv.URL + "/merchant/mch_shop/webhooks")
 	if got := b.Text("#endpoints-empty"); !strings.Contains(got, "还没有接收地址") {
 		t.Fatalf("the empty page reads %q", got)
 	}
@@ -55,7 +55,7 @@ func TestBrowserMerchantWebhooks(t *testing.T) {
 	if got := b.Text("main"); !strings.Contains(got, "https://shop.example/okpay") || !strings.Contains(got, "payment_intent.succeeded") {
 		t.Errorf("the endpoint list reads %q", got)
 	}
-	b.Navigate(srv.URL + "/merchant/webhooks")
+	b.Navigate(srv.URL + "/merchant/mch_shop/webhooks")
 	if strings.Contains(b.Text("main"), secret) {
 		t.Error("the secret is shown again after reloading")
 	}

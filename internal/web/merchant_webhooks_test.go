@@ -45,14 +45,14 @@ func (f *merchantsByUser) set(user int64, id string, edit bool) {
 	}{id, edit}
 }
 
-func (f *merchantsByUser) WebhookAccess(_ context.Context, user int64) (string, bool, error) {
+func (f *merchantsByUser) WebhookAccess(_ context.Context, user int64, merchantID string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	a, ok := f.m[user]
-	if !ok {
-		return "", false, web.ErrNoMerchant
+	if !ok || a.id != merchantID {
+		return false, web.ErrNoMerchant
 	}
-	return a.id, a.edit, nil
+	return a.edit, nil
 }
 
 type publicNames map[string]string
@@ -178,10 +178,13 @@ func TestMerchantWebhooksPage(t *testing.T) {
 		return resp, bodyOf(t, resp)
 	}
 
-	if code, _ := get(outsiderC, "/merchant/webhooks"); code != http.StatusForbidden {
+	if code, _ := get(outsiderC, "/merchant/mch_shop/webhooks"); code != http.StatusForbidden {
 		t.Errorf("a user of no merchant gets the page with %d", code)
 	}
-	if code, page := get(devC, "/merchant/webhooks"); code != http.StatusOK || !strings.Contains(page, "No endpoints in this mode yet.") || !strings.Contains(page, `id="webhook-add"`) {
+	if code, page := get(rivalC, "/merchant/mch_shop/webhooks"); code != http.StatusForbidden || strings.Contains(page, "webhook-add") {
+		t.Errorf("another merchant's owner gets this merchant's page with %d", code)
+	}
+	if code, page := get(devC, "/merchant/mch_shop/webhooks"); code != http.StatusOK || !strings.Contains(page, "No endpoints in this mode yet.") || !strings.Contains(page, `id="webhook-add"`) {
 		t.Fatalf("empty page: %d\n%s", code, page)
 	}
 
@@ -196,7 +199,7 @@ func TestMerchantWebhooksPage(t *testing.T) {
 		{url.Values{"mode": {"test"}, "url": {"https://nowhere.example/hook"}, "events": {"*"}}, "could not be found"},
 		{url.Values{"mode": {"live"}, "url": {"http://shop.example/hook"}, "events": {"*"}}, "must use https://"},
 	} {
-		resp, page := send(devC, "/merchant/webhooks", c.form)
+		resp, page := send(devC, "/merchant/mch_shop/webhooks", c.form)
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, c.want) || !strings.Contains(page, "Nothing was changed.") {
 			t.Errorf("create %v: %d, want 422 saying %q\n%s", c.form, resp.StatusCode, c.want, page)
 		}
@@ -210,13 +213,13 @@ func TestMerchantWebhooksPage(t *testing.T) {
 		t.Fatalf("refused forms stored %d endpoints", len(eps))
 	}
 
-	resp, page := send(devC, "/merchant/webhooks", url.Values{"mode": {"test"}, "url": {"https://shop.example/okpay"},
+	resp, page := send(devC, "/merchant/mch_shop/webhooks", url.Values{"mode": {"test"}, "url": {"https://shop.example/okpay"},
 		"description": {"main shop"}, "events": {"payment_intent.succeeded", "charge.refunded"}})
 	secret := regexp.MustCompile(`id="webhook-secret-value">(whsec_[0-9a-z]+)<`).FindStringSubmatch(page)
 	if resp.StatusCode != http.StatusOK || secret == nil {
 		t.Fatalf("create: %d\n%s", resp.StatusCode, page)
 	}
-	_, page = get(devC, "/merchant/webhooks?mode=test")
+	_, page = get(devC, "/merchant/mch_shop/webhooks?mode=test")
 	if strings.Contains(page, secret[1]) || !strings.Contains(page, "https://shop.example/okpay") || !strings.Contains(page, "main shop") ||
 		!strings.Contains(page, "old one valid 24 more hours") {
 		t.Errorf("the page after creating shows the secret again, or not the endpoint:\n%s", page)
@@ -224,16 +227,16 @@ func TestMerchantWebhooksPage(t *testing.T) {
 	epID := regexp.MustCompile(`id="endpoint-(we_[0-9a-z]+)"`).FindStringSubmatch(page)[1]
 
 	// A viewer reads but changes nothing; another merchant sees nothing.
-	if _, page := get(viewerC, "/merchant/webhooks"); !strings.Contains(page, epID) || strings.Contains(page, `id="webhook-add"`) || strings.Contains(page, "/disable") {
+	if _, page := get(viewerC, "/merchant/mch_shop/webhooks"); !strings.Contains(page, epID) || strings.Contains(page, `id="webhook-add"`) || strings.Contains(page, "/disable") {
 		t.Errorf("the viewer's page:\n%s", page)
 	}
-	if resp, _ := send(viewerC, "/merchant/webhooks/"+epID+"/disable", url.Values{"mode": {"test"}}); resp.StatusCode != http.StatusForbidden {
+	if resp, _ := send(viewerC, "/merchant/mch_shop/webhooks/"+epID+"/disable", url.Values{"mode": {"test"}}); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a viewer disables: %d", resp.StatusCode)
 	}
-	if _, page := get(rivalC, "/merchant/webhooks"); strings.Contains(page, epID) || !strings.Contains(page, "该模式下还没有接收地址。") {
+	if _, page := get(rivalC, "/merchant/mch_rival/webhooks"); strings.Contains(page, epID) || !strings.Contains(page, "该模式下还没有接收地址。") {
 		t.Errorf("another merchant's page:\n%s", page)
 	}
-	if resp, _ := send(rivalC, "/merchant/webhooks/"+epID+"/disable", url.Values{"mode": {"test"}}); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := send(rivalC, "/merchant/mch_rival/webhooks/"+epID+"/disable", url.Values{"mode": {"test"}}); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("another merchant disables: %d", resp.StatusCode)
 	}
 
@@ -254,17 +257,17 @@ func TestMerchantWebhooksPage(t *testing.T) {
 	if _, err := okwebhook.Verify(bodies[0], reqs[0].Header.Get("OKPay-Signature"), []string{secret[1]}, time.Minute, clk.Now()); err != nil {
 		t.Errorf("the secret shown does not verify the delivery: %v", err)
 	}
-	_, page = get(devC, "/merchant/webhooks")
+	_, page = get(devC, "/merchant/mch_shop/webhooks")
 	row := regexp.MustCompile(`(?s)<tr data-delivery="(\d+)" data-status="pending">.*?</tr>`).FindStringSubmatch(page)
 	if row == nil || strings.Count(row[0], "HTTP 500") != 1 || !strings.Contains(row[0], ev.ID) || !strings.Contains(row[0], "Retrying") {
 		t.Fatalf("delivery row:\n%s", page)
 	}
-	code, page := get(viewerC, "/merchant/webhooks/deliveries/"+row[1]+"?mode=test")
+	code, page := get(viewerC, "/merchant/mch_shop/webhooks/deliveries/"+row[1]+"?mode=test")
 	if code != http.StatusOK || !strings.Contains(page, `data-attempt="1"`) || strings.Contains(page, `<script>alert("shop")`) ||
 		!strings.Contains(page, "&lt;script&gt;") || !strings.Contains(page, ev.ID) || strings.Contains(page, `id="delivery-resend"`) {
 		t.Errorf("the viewer's delivery page: %d\n%s", code, page)
 	}
-	if code, _ := get(rivalC, "/merchant/webhooks/deliveries/"+row[1]); code != http.StatusNotFound {
+	if code, _ := get(rivalC, "/merchant/mch_rival/webhooks/deliveries/"+row[1]); code != http.StatusNotFound {
 		t.Errorf("another merchant reads the delivery: %d", code)
 	}
 
@@ -272,7 +275,7 @@ func TestMerchantWebhooksPage(t *testing.T) {
 	rcv.mu.Lock()
 	rcv.status = http.StatusOK
 	rcv.mu.Unlock()
-	resp, _ = send(devC, "/merchant/webhooks/deliveries/"+row[1]+"/resend", url.Values{"mode": {"test"}})
+	resp, _ = send(devC, "/merchant/mch_shop/webhooks/deliveries/"+row[1]+"/resend", url.Values{"mode": {"test"}})
 	loc := resp.Header.Get("Location")
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "done=resent") {
 		t.Fatalf("resend: %d %s", resp.StatusCode, loc)
@@ -286,28 +289,28 @@ func TestMerchantWebhooksPage(t *testing.T) {
 	}
 
 	// Event types, rotation, disabling.
-	if resp, page := send(devC, "/merchant/webhooks/"+epID+"/events", url.Values{"mode": {"test"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Select at least one event type") {
+	if resp, page := send(devC, "/merchant/mch_shop/webhooks/"+epID+"/events", url.Values{"mode": {"test"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Select at least one event type") {
 		t.Errorf("saving no event type: %d", resp.StatusCode)
 	}
-	if resp, _ := send(devC, "/merchant/webhooks/"+epID+"/events", url.Values{"mode": {"test"}, "events": {"dispute.created"}}); resp.StatusCode != http.StatusSeeOther {
+	if resp, _ := send(devC, "/merchant/mch_shop/webhooks/"+epID+"/events", url.Values{"mode": {"test"}, "events": {"dispute.created"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("saving event types: %d", resp.StatusCode)
 	}
-	resp, page = send(devC, "/merchant/webhooks/"+epID+"/rotate", url.Values{"mode": {"test"}})
+	resp, page = send(devC, "/merchant/mch_shop/webhooks/"+epID+"/rotate", url.Values{"mode": {"test"}})
 	rotated := regexp.MustCompile(`id="webhook-secret-value">(whsec_[0-9a-z]+)<`).FindStringSubmatch(page)
 	if resp.StatusCode != http.StatusOK || rotated == nil || rotated[1] == secret[1] || !strings.Contains(page, "signed with both the old and the new secret") {
 		t.Errorf("rotate: %d\n%s", resp.StatusCode, page)
 	}
-	if resp, _ := send(devC, "/merchant/webhooks/"+epID+"/disable", url.Values{"mode": {"test"}}); resp.StatusCode != http.StatusSeeOther {
+	if resp, _ := send(devC, "/merchant/mch_shop/webhooks/"+epID+"/disable", url.Values{"mode": {"test"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("disable: %d", resp.StatusCode)
 	}
-	if _, page := get(devC, "/merchant/webhooks?mode=test&done=disabled"); !strings.Contains(page, `data-status="disabled"`) || !strings.Contains(page, "<code>dispute.created</code>") ||
+	if _, page := get(devC, "/merchant/mch_shop/webhooks?mode=test&done=disabled"); !strings.Contains(page, `data-status="disabled"`) || !strings.Contains(page, "<code>dispute.created</code>") ||
 		!strings.Contains(page, "it gets no new events") {
 		t.Errorf("after disabling:\n%s", page)
 	}
-	if resp, page := send(devC, "/merchant/webhooks/deliveries/"+row[1]+"/resend", url.Values{"mode": {"test"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Enable it before resending") {
+	if resp, page := send(devC, "/merchant/mch_shop/webhooks/deliveries/"+row[1]+"/resend", url.Values{"mode": {"test"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Enable it before resending") {
 		t.Errorf("resend to a disabled endpoint: %d\n%s", resp.StatusCode, page)
 	}
-	if _, page := get(devC, "/merchant/webhooks?mode=live"); strings.Contains(page, epID) {
+	if _, page := get(devC, "/merchant/mch_shop/webhooks?mode=live"); strings.Contains(page, epID) {
 		t.Errorf("the test endpoint shows in live mode")
 	}
 }
