@@ -158,9 +158,10 @@ func (k Key) Masked() string { return k.Prefix + "…" + k.Last4 }
 
 // Spend is what one send added to a key's day, for Unspend.
 type Spend struct {
-	KeyID string
-	Day   string
-	Minor int64
+	KeyID    string
+	Day      string
+	Currency string
+	Minor    int64
 }
 
 // Audit actions of key changes (targets: the key's owner).
@@ -191,15 +192,15 @@ type Store interface {
 	// SetDailyLimit sets (or, with a zero Currency, removes) the key's
 	// limit. Errors: ErrNotFound.
 	SetDailyLimit(ctx context.Context, owner Owner, id string, limit money.Amount, ev audit.Event) error
-	// AddSpend adds minor to the key's total of day in one atomic,
-	// conditional write that refuses (false) when the total would pass
-	// the key's current limit or the limit is not in currency. A key with
-	// no limit always takes it.
+	// AddSpend adds minor to the key's total of day in currency, in one
+	// atomic, conditional write that refuses (false) when the total would
+	// pass the key's current limit or the limit is not in currency. A key
+	// with no limit always takes it.
 	AddSpend(ctx context.Context, keyID, day, currency string, minor int64) (bool, error)
-	// SubSpend takes minor back from the key's total of day.
-	SubSpend(ctx context.Context, keyID, day string, minor int64) error
-	// Spent returns the key's total of day (0 when none).
-	Spent(ctx context.Context, keyID, day string) (int64, error)
+	// SubSpend takes minor back from the key's total of day in currency.
+	SubSpend(ctx context.Context, keyID, day, currency string, minor int64) error
+	// Spent returns the key's total of day in currency (0 when none).
+	Spent(ctx context.Context, keyID, day, currency string) (int64, error)
 }
 
 // StepUp is the owner's second factor, which approves a new daily limit.
@@ -413,7 +414,9 @@ func DailyLimitAction(id string, limit money.Amount) twofactor.Action {
 
 // SetDailyLimit sets the daily send limit of a user's key (zero Currency
 // removes it) once the user's second factor approved DailyLimitAction.
-// It takes effect at once, for today's total too. Errors: ErrNotFound,
+// It takes effect at once: what the key sent today under an earlier limit
+// in the same currency counts; sends made without a limit, or under a
+// limit in another currency, do not. Errors: ErrNotFound,
 // ErrInvalid (negative amount, or not a user's key), ErrRevoked,
 // ErrTwoFactorRequired, ErrStepUpRefused.
 func (s *Service) SetDailyLimit(ctx context.Context, owner Owner, id string, limit money.Amount, stepUpToken string) error {
@@ -470,7 +473,7 @@ func (s *Service) Spend(ctx context.Context, k Key, amount money.Amount) (Spend,
 	if amount.Currency != k.DailyLimit.Currency {
 		return Spend{}, ErrLimitCurrency
 	}
-	sp := Spend{KeyID: k.ID, Day: s.day(s.now()), Minor: amount.Minor}
+	sp := Spend{KeyID: k.ID, Day: s.day(s.now()), Currency: amount.Currency.Code, Minor: amount.Minor}
 	ok, err := s.store.AddSpend(ctx, sp.KeyID, sp.Day, amount.Currency.Code, sp.Minor)
 	if err != nil {
 		return Spend{}, fmt.Errorf("apikey: spend: %w", err)
@@ -486,7 +489,7 @@ func (s *Service) Unspend(ctx context.Context, sp Spend) error {
 	if sp.KeyID == "" || sp.Minor == 0 {
 		return nil
 	}
-	return s.store.SubSpend(context.WithoutCancel(ctx), sp.KeyID, sp.Day, sp.Minor)
+	return s.store.SubSpend(context.WithoutCancel(ctx), sp.KeyID, sp.Day, sp.Currency, sp.Minor)
 }
 
 // SpentToday is what the key sent today, in its limit's currency (zero
@@ -495,7 +498,7 @@ func (s *Service) SpentToday(ctx context.Context, k Key) (money.Amount, error) {
 	if !k.HasDailyLimit() {
 		return money.Amount{}, nil
 	}
-	n, err := s.store.Spent(ctx, k.ID, s.day(s.now()))
+	n, err := s.store.Spent(ctx, k.ID, s.day(s.now()), k.DailyLimit.Currency.Code)
 	if err != nil {
 		return money.Amount{}, fmt.Errorf("apikey: spent: %w", err)
 	}

@@ -23,6 +23,26 @@
 //     from the registry's table, which the OpenAPI document publishes;
 //     anything unmapped is a logged internal_error without internals.
 //   - Every response carries Request-Id and OKPay-Version.
+//
+// A package adds its part of the API in a Register function that
+// cmd/okpay/api.go calls with the registry:
+//
+//	reg.Schema("Refund", httpapi.Object("A refund.", map[string]*httpapi.Schema{
+//		"id": httpapi.String("re_…"), "object": httpapi.Const("refund"),
+//		"livemode": httpapi.Boolean(""), "created": httpapi.Integer("Unix seconds."), …}))
+//	reg.Codes(httpapi.ErrorCode{Code: "refund_exceeds_charge", Status: 402, Type: httpapi.TypeRefused, Doc: "…"})
+//	reg.MapErrors(func(err error) (*httpapi.Error, bool) { … }) // domain errors to codes
+//	reg.Add(httpapi.Route{Method: "POST", Path: "/v1/refunds", OperationID: "CreateRefund",
+//		Summary: "Refund a payment", Scopes: []apikey.Scope{"refunds:write"},
+//		Owners: []string{apikey.OwnerMerchant}, Body: httpapi.Ref("RefundCreate"),
+//		Response: httpapi.Ref("Refund"), Handler: h.createRefund})
+//
+// A handler reads r.Key (owner, mode: objects carry livemode =
+// r.Key.Livemode()), decodes r.Body with r.Decode (already checked against
+// the route's Body schema) and returns the object or an error; list
+// handlers use ParseList, NewList and ListSchema. POST handlers need no
+// idempotency of their own against API retries; money movements should
+// still derive their ids from r.IdempotencyKey (see walletapi).
 package httpapi
 
 import (

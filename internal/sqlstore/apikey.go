@@ -206,12 +206,12 @@ func (s *APIKeyStore) SetDailyLimit(ctx context.Context, owner apikey.Owner, id 
 func (s *APIKeyStore) AddSpend(ctx context.Context, keyID, day, currency string, minor int64) (bool, error) {
 	var ok bool
 	err := s.db.InTx(ctx, func(tx Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO api_key_spend (key_id, day, spent) VALUES ($1, $2, 0)
-			ON CONFLICT (key_id, day) DO NOTHING`, keyID, day); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO api_key_spend (key_id, day, currency, spent) VALUES ($1, $2, $3, 0)
+			ON CONFLICT (key_id, day, currency) DO NOTHING`, keyID, day, currency); err != nil {
 			return err
 		}
 		n, err := tx.Exec(ctx, `UPDATE api_key_spend SET spent = spent + $3
-			WHERE key_id = $1 AND day = $2 AND EXISTS (SELECT 1 FROM api_keys k WHERE k.id = $1
+			WHERE key_id = $1 AND day = $2 AND currency = $4 AND EXISTS (SELECT 1 FROM api_keys k WHERE k.id = $1
 				AND (k.daily_limit < 0 OR (k.daily_currency = $4 AND api_key_spend.spent + $3 <= k.daily_limit)))`,
 			keyID, day, minor, currency)
 		ok = n == 1
@@ -224,18 +224,19 @@ func (s *APIKeyStore) AddSpend(ctx context.Context, keyID, day, currency string,
 }
 
 // SubSpend implements apikey.Store.
-func (s *APIKeyStore) SubSpend(ctx context.Context, keyID, day string, minor int64) error {
-	if _, err := s.db.Write().Exec(ctx, `UPDATE api_key_spend SET spent = spent - $3 WHERE key_id = $1 AND day = $2`,
-		keyID, day, minor); err != nil {
+func (s *APIKeyStore) SubSpend(ctx context.Context, keyID, day, currency string, minor int64) error {
+	if _, err := s.db.Write().Exec(ctx, `UPDATE api_key_spend SET spent = spent - $3 WHERE key_id = $1 AND day = $2 AND currency = $4`,
+		keyID, day, minor, currency); err != nil {
 		return fmt.Errorf("sqlstore: sub spend: %w", err)
 	}
 	return nil
 }
 
 // Spent implements apikey.Store.
-func (s *APIKeyStore) Spent(ctx context.Context, keyID, day string) (int64, error) {
+func (s *APIKeyStore) Spent(ctx context.Context, keyID, day, currency string) (int64, error) {
 	var n int64
-	err := s.db.Read().QueryRow(ctx, `SELECT spent FROM api_key_spend WHERE key_id = $1 AND day = $2`, keyID, day).Scan(&n)
+	err := s.db.Read().QueryRow(ctx, `SELECT spent FROM api_key_spend WHERE key_id = $1 AND day = $2 AND currency = $3`,
+		keyID, day, currency).Scan(&n)
 	if errors.Is(err, ErrNoRows) {
 		return 0, nil
 	}

@@ -205,6 +205,29 @@ func TestAPIKeyDailySpendIsAtomic(t *testing.T) {
 		if _, err := keys.Spend(ctx, k, money.Amount{Minor: 60_00, Currency: cny}); !errors.Is(err, apikey.ErrDailyLimit) {
 			t.Errorf("over the lowered limit: %v", err)
 		}
+		// Another currency starts its own count; back in CNY, what was
+		// counted in CNY today still counts.
+		if _, err := keys.Spend(ctx, k, money.Amount{Minor: 40_00, Currency: cny}); err != nil {
+			t.Fatal(err)
+		}
+		usd := money.MustCurrency("USD")
+		if err := keys.SetDailyLimit(ctx, owner, k.ID, money.Amount{Minor: 10_00, Currency: usd}, "t"); err != nil {
+			t.Fatal(err)
+		}
+		k, _ = keys.Key(ctx, owner, k.ID)
+		if _, err := keys.Spend(ctx, k, money.Amount{Minor: 10_00, Currency: usd}); err != nil {
+			t.Errorf("a fresh USD count: %v", err)
+		}
+		if err := keys.SetDailyLimit(ctx, owner, k.ID, money.Amount{Minor: 50_00, Currency: cny}, "t"); err != nil {
+			t.Fatal(err)
+		}
+		k, _ = keys.Key(ctx, owner, k.ID)
+		if spent, _ := keys.SpentToday(ctx, k); spent.Minor != 40_00 {
+			t.Errorf("back in CNY: spent %v, want 40.00", spent)
+		}
+		if _, err := keys.Spend(ctx, k, money.Amount{Minor: 11_00, Currency: cny}); !errors.Is(err, apikey.ErrDailyLimit) {
+			t.Errorf("40 + 11 over 50: %v", err)
+		}
 		if err := keys.SetDailyLimit(ctx, owner, k.ID, money.Amount{}, "t"); err != nil {
 			t.Fatal(err)
 		}

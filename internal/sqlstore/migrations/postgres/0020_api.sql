@@ -27,14 +27,16 @@ CREATE TABLE api_keys (
 );
 CREATE INDEX api_keys_owner ON api_keys (owner_kind, owner_id, created_at, id);
 
--- What each key sent per platform day, in its limit's currency. A send
--- adds to spent with one conditional update that refuses to pass the
--- key's limit, so concurrent sends can never exceed it.
+-- What each key sent per platform day, counted in its limit's currency
+-- (a limit changed to another currency starts its own count). A send adds
+-- to spent with one conditional update that refuses to pass the key's
+-- limit, so concurrent sends can never exceed it.
 CREATE TABLE api_key_spend (
-    key_id TEXT    COLLATE "C" NOT NULL,
-    day    TEXT    NOT NULL,
-    spent  BIGINT  NOT NULL DEFAULT 0,
-    PRIMARY KEY (key_id, day)
+    key_id   TEXT    COLLATE "C" NOT NULL,
+    day      TEXT    NOT NULL,
+    currency TEXT    NOT NULL,
+    spent    BIGINT  NOT NULL DEFAULT 0,
+    PRIMARY KEY (key_id, day, currency)
 );
 
 -- Idempotency keys of POST requests, per owner and mode. state:
