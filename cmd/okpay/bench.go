@@ -34,7 +34,7 @@ func (a *app) benchCommand() *cli.Command {
 				&cli.BoolFlag{Name: "json", Usage: "print one JSON object on stdout"},
 			},
 			Action: a.benchLedger,
-		}},
+		}, a.benchAPICommand()},
 	}
 }
 
