@@ -1,0 +1,35 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/okpay/okpay/internal/merchant"
+	"github.com/okpay/okpay/internal/webhook"
+)
+
+// MerchantEvents returns the merchant service's events sink that writes
+// each event, with its webhook deliveries and their jobs, in the merchant
+// store's own transaction (merchant.Service.SetEvents): a payment, session
+// or refund change and its event commit together, and deliveries start
+// after the commit. The event's object is the API view of the payment,
+// session or refund as it is after the change.
+func (db *DB) MerchantEvents() merchant.Events { return merchantEvents{db: db} }
+
+type merchantEvents struct{ db *DB }
+
+func (m merchantEvents) Record(ctx context.Context, tx merchant.Tx, e merchant.Event) error {
+	mt, ok := tx.(MerchantTx)
+	if !ok {
+		return fmt.Errorf("sqlstore: merchant event %s: not a sqlstore merchant transaction (%T)", e.Type, tx)
+	}
+	mode := webhook.ModeTest
+	if e.Livemode {
+		mode = webhook.ModeLive
+	}
+	ev, err := webhook.NewEvent(webhook.Owner{Merchant: e.MerchantID, Mode: mode}, e.Type, e.View(), e.Created)
+	if err != nil {
+		return err
+	}
+	return recordEvent(ctx, m.db, mt.Querier(), ev)
+}
