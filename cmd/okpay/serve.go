@@ -96,6 +96,10 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	hooks.Register(runner)
+	// Payments, sessions and refunds announce themselves as webhook events
+	// written in the merchant's own transaction; the API manages endpoints.
+	svc.merchant.SetEvents(db.MerchantEvents())
+	svc.webhooks = hooks
 	// Web pages, the /v1 API and the SMTP listener mount here.
 	if err := mountAPI(srv, runner, cfg, log, db, svc); err != nil { // api.go
 		ln.Close()

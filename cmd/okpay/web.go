@@ -29,6 +29,7 @@ import (
 	"github.com/okpay/okpay/internal/support/chat"
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/web"
+	"github.com/okpay/okpay/internal/webhook"
 )
 
 // Until internal/config carries them, the web pages use the package's
@@ -73,6 +74,7 @@ type services struct {
 	chat     *chat.Service // run its signal listener: chat.Run(ctx)
 	apikeys  *apikey.Service
 	merchant *merchant.Service // connect webhooks with merchant.SetEvents
+	webhooks *webhook.Service  // built in serve (newWebhooks), for the /v1 merchant routes
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
