@@ -175,7 +175,7 @@ func Register(reg *httpapi.Registry, o Options) {
 				"to the payer in the same ledger transfer.",
 			Owners: merchants, Params: id("The payment intent's id (pi_…)."), Body: httpapi.Ref("PaymentIntentCapture"),
 			Response: httpapi.Ref("PaymentIntent"), Handler: a.capture,
-			Errors:   []string{CodeUnexpectedState, CodeAmountInvalid, CodeCaptureExceeds, CodeUnavailable},
+			Errors: []string{CodeUnexpectedState, CodeAmountInvalid, CodeCaptureExceeds, CodeUnavailable},
 		},
 		httpapi.Route{
 			Method: http.MethodPost, Path: "/v1/payment_intents/{id}/cancel", OperationID: "CancelPaymentIntent", Tag: "Payments",
@@ -209,7 +209,7 @@ func Register(reg *httpapi.Registry, o Options) {
 			Doc:     "Closes an open session at once, so it can no longer be paid, and cancels its payment intent.",
 			Owners:  merchants, Params: id("The session's id (cs_…)."), Body: httpapi.Object("No parameters.", map[string]*httpapi.Schema{}),
 			Response: httpapi.Ref("CheckoutSession"), Handler: a.expireSession,
-			Errors:   []string{CodeSessionComplete, CodeSessionExpired, CodeUnexpectedState, CodeUnavailable},
+			Errors: []string{CodeSessionComplete, CodeSessionExpired, CodeUnexpectedState, CodeUnavailable},
 		},
 		httpapi.Route{
 			Method: http.MethodPost, Path: "/v1/refunds", OperationID: "CreateRefund", Tag: "Refunds",
@@ -253,7 +253,9 @@ func Register(reg *httpapi.Registry, o Options) {
 }
 
 func registerSchemas(reg *httpapi.Registry) {
-	minor := func(doc string) *httpapi.Schema { return httpapi.Integer(doc + " In the currency's minor units (cents; yen).") }
+	minor := func(doc string) *httpapi.Schema {
+		return httpapi.Integer(doc + " In the currency's minor units (cents; yen).")
+	}
 	curIn := httpapi.String("Three-letter ISO 4217 code (either case).")
 	curIn.Pattern = "^[A-Za-z]{3}$"
 	curOut := httpapi.String("Three-letter ISO 4217 code, lower case.")
