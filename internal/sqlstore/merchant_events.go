@@ -12,7 +12,8 @@ import (
 // each event, with its webhook deliveries and their jobs, in the merchant
 // store's own transaction (merchant.Service.SetEvents): a payment, session
 // or refund change and its event commit together, and deliveries start
-// after the commit. The event's object is the API view of the payment,
+// after the commit. A form session's completion also goes to the
+// merchant's endpoint at its notify_url. The event's object is the API view of the payment,
 // session or refund as it is after the change.
 func (db *DB) MerchantEvents() merchant.Events { return merchantEvents{db: db} }
 
@@ -31,5 +32,15 @@ func (m merchantEvents) Record(ctx context.Context, tx merchant.Tx, e merchant.E
 	if err != nil {
 		return err
 	}
-	return recordEvent(ctx, m.db, mt.Querier(), ev)
+	if err := recordEvent(ctx, m.db, mt.Querier(), ev); err != nil {
+		return err
+	}
+	// The HTML form's notify_url hears of the payment through the
+	// merchant's endpoint at that URL (see webhook.DeliverTo).
+	if cs, ok := e.Object.(merchant.Session); ok && cs.NotifyURL != "" && e.Type == merchant.EventSessionCompleted {
+		if _, err := webhook.DeliverTo(ctx, webhookTx{q: mt.Querier(), db: m.db}, ev, cs.NotifyURL); err != nil {
+			return err
+		}
+	}
+	return nil
 }
