@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,7 +58,51 @@ type env struct {
 	srv    *httptest.Server
 	doc    map[string]any
 	defs   map[string]*httpapi.Schema
+	lossy  *lossyLedger
 	n      atomic.Int64
+}
+
+// lossyLedger commits like the ledger, but while lose is set it answers
+// every submission with an error after committing it: the answer lost on
+// the way back.
+type lossyLedger struct {
+	*ledger.Ledger
+	lose atomic.Bool
+}
+
+func (l *lossyLedger) Submit(ctx context.Context, ts []ledger.Transfer) ([]ledger.Result, error) {
+	res, err := l.Ledger.Submit(ctx, ts)
+	if err == nil && l.lose.Load() {
+		return nil, ledger.ErrUnavailable
+	}
+	return res, err
+}
+
+// seen records every error code any test received, so TestMain can check
+// that each code of the merchant API's table is reachable.
+var seen = struct {
+	sync.Mutex
+	codes map[string]bool
+}{codes: map[string]bool{}}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if code == 0 && flag.Lookup("test.run").Value.String() == "" && !testing.Short() {
+		seen.Lock()
+		var missing []string
+		for _, c := range merchantapi.Codes {
+			if !seen.codes[c.Code] {
+				missing = append(missing, c.Code)
+			}
+		}
+		seen.Unlock()
+		if len(missing) > 0 {
+			fmt.Fprintf(os.Stderr, "FAIL: merchant API error codes no test reached: %v\n", missing)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 type nopMailer struct{}
@@ -84,7 +131,7 @@ func newEnv(t *testing.T, e sqlstore.Engine) *env {
 	db := sqltest.NewDB(t, e, "merchantapi", clk.Now)
 	ctx := context.Background()
 	l := ledger.New(db.Ledger(), ledger.Options{Now: clk.Now, Logger: quiet})
-	en := &env{t: t, db: db, clock: clk, l: l}
+	en := &env{t: t, db: db, clock: clk, l: l, lossy: &lossyLedger{Ledger: l}}
 	en.auth = auth.New(auth.Options{Store: db.Auth(), Hasher: auth.NewArgon2(auth.TestArgon2, 0), Mailer: nopMailer{}, Now: clk.Now})
 	w, err := wallet.New(wallet.Options{Store: db.Wallet(), Ledger: l, Fees: adapt.Fees(fees.Default()), Rates: sameRates{},
 		Directory: db.WalletDirectory(), StepUp: noStepUp{}, Now: clk.Now, Logger: quiet})
@@ -95,7 +142,7 @@ func newEnv(t *testing.T, e sqlstore.Engine) *env {
 		t.Fatal(err)
 	}
 	en.wallet = w
-	en.svc, err = merchant.New(merchant.Options{Store: db.Merchant(), Ledger: l, Wallets: merchant.FromWallet(w),
+	en.svc, err = merchant.New(merchant.Options{Store: db.Merchant(), Ledger: en.lossy, Wallets: merchant.FromWallet(w),
 		Directory: db.MerchantDirectory(), Fees: merchant.ScheduleFees(fees.Default()), StepUp: noStepUp{}, Rates: sameRates{},
 		Card: connector.NewCardSandbox(connector.SandboxConfig{Now: clk.Now}), Events: db.MerchantEvents(), Now: clk.Now, Logger: quiet})
 	if err != nil {
@@ -255,6 +302,11 @@ func (en *env) call(method, path, pattern, secret, idem string, body any) res {
 		en.t.Fatal(err)
 	}
 	schema := en.defs["Error"]
+	if resp.StatusCode >= 400 {
+		seen.Lock()
+		seen.codes[r.code()] = true
+		seen.Unlock()
+	}
 	if resp.StatusCode < 400 {
 		schema = en.responseSchema(method, pattern, resp.StatusCode)
 	}

@@ -55,7 +55,6 @@ type api struct {
 
 // The merchant API's error codes, besides the framework's.
 const (
-	CodeAmountInvalid       = "invalid_amount"
 	CodeCurrencyUnsupported = "currency_unsupported"
 	CodeTextInvalid         = "invalid_text"
 	CodeURLInvalid          = "invalid_url"
@@ -73,7 +72,6 @@ const (
 
 // Codes is the merchant API's part of the error table.
 var Codes = []httpapi.ErrorCode{
-	{Code: CodeAmountInvalid, Status: http.StatusBadRequest, Type: httpapi.TypeInvalidRequest, Doc: "The amount is not a positive integer of minor units, or does not fit the payment (a capture or refund in another currency)."},
 	{Code: CodeCurrencyUnsupported, Status: http.StatusBadRequest, Type: httpapi.TypeInvalidRequest, Doc: "Merchants cannot charge in this currency (the list is the platform's merchant currencies)."},
 	{Code: CodeTextInvalid, Status: http.StatusBadRequest, Type: httpapi.TypeInvalidRequest, Doc: "A text (description, item name, invoice, reason) is longer than 200 characters or has control characters."},
 	{Code: CodeURLInvalid, Status: http.StatusBadRequest, Type: httpapi.TypeInvalidRequest, Doc: "A URL is not an absolute http(s) URL without credentials, or is longer than 2,000 characters; `param` names it."},
@@ -91,7 +89,7 @@ var Codes = []httpapi.ErrorCode{
 
 // byMerchant maps the merchant domain's refusals to API codes and params.
 var byMerchant = map[error]struct{ code, param string }{
-	merchant.ErrInvalidAmount:       {CodeAmountInvalid, "amount"},
+	merchant.ErrInvalidAmount:       {httpapi.CodeParameterInvalid, "amount"},
 	merchant.ErrInvalidCurrency:     {CodeCurrencyUnsupported, "currency"},
 	merchant.ErrInvalidText:         {CodeTextInvalid, ""},
 	merchant.ErrInvalidURL:          {CodeURLInvalid, ""},
@@ -155,7 +153,7 @@ func Register(reg *httpapi.Registry, o Options) {
 			Doc: "A payment waiting for its payment method, in the key's mode. With `capture_method` `manual` an authorised payment " +
 				"waits in `requires_capture` until captured (all or part) or canceled.",
 			Owners: merchants, Body: httpapi.Ref("PaymentIntentCreate"), Response: httpapi.Ref("PaymentIntent"), Handler: a.createPayment,
-			Errors: []string{CodeAmountInvalid, CodeCurrencyUnsupported, CodeTextInvalid},
+			Errors: []string{CodeCurrencyUnsupported, CodeTextInvalid},
 		},
 		httpapi.Route{
 			Method: http.MethodGet, Path: "/v1/payment_intents", OperationID: "ListPaymentIntents", Tag: "Payments",
@@ -175,7 +173,7 @@ func Register(reg *httpapi.Registry, o Options) {
 				"to the payer in the same ledger transfer.",
 			Owners: merchants, Params: id("The payment intent's id (pi_…)."), Body: httpapi.Ref("PaymentIntentCapture"),
 			Response: httpapi.Ref("PaymentIntent"), Handler: a.capture,
-			Errors: []string{CodeUnexpectedState, CodeAmountInvalid, CodeCaptureExceeds, CodeUnavailable},
+			Errors: []string{CodeUnexpectedState, CodeCaptureExceeds, CodeUnavailable},
 		},
 		httpapi.Route{
 			Method: http.MethodPost, Path: "/v1/payment_intents/{id}/cancel", OperationID: "CancelPaymentIntent", Tag: "Payments",
@@ -190,7 +188,7 @@ func Register(reg *httpapi.Registry, o Options) {
 			Doc: "A hosted payment page for one item: send the shopper to `url`. Once paid they are sent to `success_url`; " +
 				"\"cancel and return\" goes to `cancel_url`. The session expires after 24 hours.",
 			Owners: merchants, Body: httpapi.Ref("CheckoutSessionCreate"), Response: httpapi.Ref("CheckoutSession"), Handler: a.createSession,
-			Errors: []string{CodeAmountInvalid, CodeCurrencyUnsupported, CodeTextInvalid, CodeURLInvalid},
+			Errors: []string{CodeCurrencyUnsupported, CodeTextInvalid, CodeURLInvalid},
 		},
 		httpapi.Route{
 			Method: http.MethodGet, Path: "/v1/checkout/sessions", OperationID: "ListCheckoutSessions", Tag: "Checkout",
@@ -217,7 +215,7 @@ func Register(reg *httpapi.Registry, o Options) {
 			Doc: "Gives all that is left (no `amount`) or part of a succeeded payment back to the payer. Refunds of one payment can " +
 				"never add up to more than was captured, however many arrive at once; a refund over what is left is refused and recorded as failed.",
 			Owners: merchants, Body: httpapi.Ref("RefundCreate"), Response: httpapi.Ref("Refund"), Handler: a.createRefund,
-			Errors: []string{CodeUnexpectedState, CodeAmountInvalid, CodeTextInvalid, CodeRefundExceeds, CodeMerchantBalance, CodeUnavailable},
+			Errors: []string{CodeUnexpectedState, CodeTextInvalid, CodeRefundExceeds, CodeMerchantBalance, CodeUnavailable},
 		},
 		httpapi.Route{
 			Method: http.MethodGet, Path: "/v1/refunds", OperationID: "ListRefunds", Tag: "Refunds",
@@ -470,7 +468,7 @@ func (a *api) capture(r *httpapi.Request) (any, error) {
 	}
 	p, err = a.svc.Capture(ctx, acc, id, amount)
 	if errors.Is(err, merchant.ErrInvalidAmount) {
-		return nil, httpapi.Errorf(CodeAmountInvalid, "amount_to_capture", "amount_to_capture must be positive")
+		return nil, httpapi.Errorf(httpapi.CodeParameterInvalid, "amount_to_capture", "amount_to_capture must be positive")
 	}
 	if errors.Is(err, merchant.ErrInvalidState) {
 		return nil, httpapi.Errorf(CodeUnexpectedState, "", "a payment intent in status %s cannot be captured", p.Status)

@@ -439,3 +439,58 @@ func TestCheckoutSessionsAndEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestRefundRetryAfterLostAnswer: when the ledger's answer to a refund is
+// lost, the API answers 503 temporarily_unavailable and does not save the
+// answer; the same request retried with the same Idempotency-Key finds
+// and finishes the first refund: the payer is refunded once.
+func TestRefundRetryAfterLostAnswer(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		en := newEnv(t, e)
+		_, _, live := en.merchant()
+		en.payBalance(en.createPayment(live, 100_00, "").str("id"), 100_00)
+		id := en.createPayment(live, 40_00, "").str("id")
+		en.payBalance(id, 40_00)
+		body := map[string]any{"payment_intent": id, "amount": 15_00}
+		en.lossy.lose.Store(true)
+		first := en.call("POST", "/v1/refunds", "", live, "refund-lost", body)
+		en.lossy.lose.Store(false)
+		wantError(t, "lost answer", first, 503, "temporarily_unavailable")
+		if first.errType() != "api_error" {
+			t.Errorf("type %q, want api_error", first.errType())
+		}
+		again := en.call("POST", "/v1/refunds", "/v1/refunds", live, "refund-lost", body)
+		wantStatus(t, "retry", again, 200)
+		if again.str("status") != "succeeded" || again.num("amount") != 15_00 {
+			t.Errorf("retry: %s", again.raw)
+		}
+		rs := en.call("GET", "/v1/refunds?payment_intent="+id, "/v1/refunds", live, "", nil)
+		if len(rs.ids()) != 1 || rs.ids()[0] != again.str("id") {
+			t.Errorf("refunds = %v, want only %s", rs.ids(), again.str("id"))
+		}
+		if p := en.call("GET", "/v1/payment_intents/"+id, "/v1/payment_intents/{id}", live, "", nil); p.num("amount_refunded") != 15_00 {
+			t.Errorf("refunded %d, want 1500 once", p.num("amount_refunded"))
+		}
+	})
+}
+
+// TestEndpointLimit: an owner's endpoints are capped; one more is refused
+// with endpoint_limit_reached, in that mode only.
+func TestEndpointLimit(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		en := newEnv(t, e)
+		_, test, live := en.merchant()
+		for i := range webhook.DefaultMaxEndpoints {
+			r := en.call("POST", "/v1/webhook_endpoints", "/v1/webhook_endpoints", test, "", map[string]any{
+				"url": fmt.Sprintf("http://127.0.0.1:9/h%d", i), "enabled_events": []string{"*"}})
+			wantStatus(t, "endpoint", r, 200)
+		}
+		wantError(t, "one too many", en.call("POST", "/v1/webhook_endpoints", "", test, "", map[string]any{
+			"url": "http://127.0.0.1:9/more", "enabled_events": []string{"*"}}), 400, "endpoint_limit_reached")
+		r := en.call("POST", "/v1/webhook_endpoints", "/v1/webhook_endpoints", live, "", map[string]any{
+			"url": "https://shop.example/hook", "enabled_events": []string{"refund.created"}})
+		if r.status != 200 || r.body["livemode"] != true {
+			t.Errorf("a live endpoint beside the full test ones: %s", r.raw)
+		}
+	})
+}
