@@ -98,7 +98,7 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	hooks.Register(runner)
 	// Payments, sessions and refunds announce themselves as webhook events
 	// written in the merchant's own transaction; the API manages endpoints.
-	svc.merchant.SetEvents(db.MerchantEvents())
+	svc.merchant.SetEvents(db.MerchantEvents(cfg.BaseURL))
 	svc.webhooks = hooks
 	// Web pages, the /v1 API and the SMTP listener mount here.
 	if err := mountAPI(srv, runner, cfg, log, db, svc); err != nil { // api.go

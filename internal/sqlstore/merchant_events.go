@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/okpay/okpay/internal/merchant"
 	"github.com/okpay/okpay/internal/webhook"
@@ -13,11 +14,17 @@ import (
 // store's own transaction (merchant.Service.SetEvents): a payment, session
 // or refund change and its event commit together, and deliveries start
 // after the commit. A form session's completion also goes to the
-// merchant's endpoint at its notify_url. The event's object is the API view of the payment,
-// session or refund as it is after the change.
-func (db *DB) MerchantEvents() merchant.Events { return merchantEvents{db: db} }
+// merchant's endpoint at its notify_url. The event's object is the API
+// view of the payment, session or refund as it is after the change (a
+// session's url made absolute with baseURL, as the API shows it).
+func (db *DB) MerchantEvents(baseURL string) merchant.Events {
+	return merchantEvents{db: db, base: strings.TrimRight(baseURL, "/")}
+}
 
-type merchantEvents struct{ db *DB }
+type merchantEvents struct {
+	db   *DB
+	base string
+}
 
 func (m merchantEvents) Record(ctx context.Context, tx merchant.Tx, e merchant.Event) error {
 	mt, ok := tx.(MerchantTx)
@@ -28,7 +35,12 @@ func (m merchantEvents) Record(ctx context.Context, tx merchant.Tx, e merchant.E
 	if e.Livemode {
 		mode = webhook.ModeLive
 	}
-	ev, err := webhook.NewEvent(webhook.Owner{Merchant: e.MerchantID, Mode: mode}, e.Type, e.View(), e.Created)
+	view := e.View()
+	if v, ok := view.(merchant.SessionView); ok {
+		v.URL = m.base + v.URL
+		view = v
+	}
+	ev, err := webhook.NewEvent(webhook.Owner{Merchant: e.MerchantID, Mode: mode}, e.Type, view, e.Created)
 	if err != nil {
 		return err
 	}

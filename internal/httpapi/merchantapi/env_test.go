@@ -144,7 +144,7 @@ func newEnv(t *testing.T, e sqlstore.Engine) *env {
 	en.wallet = w
 	en.svc, err = merchant.New(merchant.Options{Store: db.Merchant(), Ledger: en.lossy, Wallets: merchant.FromWallet(w),
 		Directory: db.MerchantDirectory(), Fees: merchant.ScheduleFees(fees.Default()), StepUp: noStepUp{}, Rates: sameRates{},
-		Card: connector.NewCardSandbox(connector.SandboxConfig{Now: clk.Now}), Events: db.MerchantEvents(), Now: clk.Now, Logger: quiet})
+		Card: connector.NewCardSandbox(connector.SandboxConfig{Now: clk.Now}), Events: db.MerchantEvents(baseURL), Now: clk.Now, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

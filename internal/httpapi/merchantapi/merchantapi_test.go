@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/okpay/okpay/internal/httpapi"
 	"github.com/okpay/okpay/internal/merchant"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
@@ -408,8 +409,22 @@ func TestCheckoutSessionsAndEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		var types []string
+		schemas := map[string]string{"payment_intent": "PaymentIntent", "checkout.session": "CheckoutSession", "refund": "Refund"}
 		for _, ev := range evs {
 			types = append(types, ev.Type)
+			// Each event carries its object exactly as the API shows it.
+			v, err := httpapi.DecodeJSON(ev.Payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			obj, _ := v.(map[string]any)["data"].(map[string]any)["object"].(map[string]any)
+			name, _ := obj["object"].(string)
+			if err := httpapi.Validate(en.defs[schemas[name]], en.defs, obj); schemas[name] == "" || err != nil {
+				t.Errorf("event %s: object %q does not fit the API's schema: %v", ev.Type, name, err)
+			}
+			if ev.Type == "checkout.session.completed" && obj["url"] != baseURL+"/checkout/"+cs.str("id") {
+				t.Errorf("the event's session url is %v", obj["url"])
+			}
 		}
 		for _, want := range []string{"payment_intent.created", "payment_intent.succeeded", "checkout.session.completed", "refund.created"} {
 			if !slices.Contains(types, want) {
