@@ -24,6 +24,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -237,8 +238,9 @@ func Register(reg *httpapi.Registry, o Options) {
 				Method: http.MethodPost, Path: "/v1/webhook_endpoints", OperationID: "CreateWebhookEndpoint", Tag: "Webhooks",
 				Summary: "Create a webhook endpoint",
 				Doc: "Events of the chosen types in the key's mode are POSTed to `url`, signed in `OKPay-Signature` with `secret`, " +
-					"which is returned only here.",
+					"which is returned only here (a replay of the request answers the endpoint without it).",
 				Owners: merchants, Body: httpapi.Ref("WebhookEndpointCreate"), Response: httpapi.Ref("WebhookEndpoint"), Handler: a.createEndpoint,
+				Saved:  withoutSecret,
 				Errors: []string{CodeEndpointURL, CodeEndpointEvents, CodeEndpointLimit},
 			},
 			httpapi.Route{
@@ -719,6 +721,21 @@ func (a *api) createEndpoint(r *httpapi.Request) (any, error) {
 		return nil, err
 	}
 	return endpointOf(e, secret), nil
+}
+
+// withoutSecret is what a replay of an endpoint's creation answers: the
+// secret is shown once and never stored outside the sealed column.
+func withoutSecret(body []byte) []byte {
+	var v map[string]any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return body
+	}
+	delete(v, "secret")
+	b, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return b
 }
 
 func (a *api) listEndpoints(r *httpapi.Request) (any, error) {

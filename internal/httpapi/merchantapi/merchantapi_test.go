@@ -368,11 +368,17 @@ func TestCheckoutSessionsAndEvents(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
 		en := newEnv(t, e)
 		m, test, _ := en.merchant()
-		ep := en.call("POST", "/v1/webhook_endpoints", "/v1/webhook_endpoints", test, "", map[string]any{
-			"url": "http://127.0.0.1:9/hook", "enabled_events": []string{"*"}})
+		epBody := map[string]any{"url": "http://127.0.0.1:9/hook", "enabled_events": []string{"*"}}
+		ep := en.call("POST", "/v1/webhook_endpoints", "/v1/webhook_endpoints", test, "ep-1", epBody)
 		wantStatus(t, "create endpoint", ep, 200)
 		if !strings.HasPrefix(ep.str("secret"), "whsec_") || ep.body["livemode"] != false {
 			t.Errorf("endpoint: %s", ep.raw)
+		}
+		// The secret is not kept for replays: a replay answers the same
+		// endpoint without it.
+		rep := en.call("POST", "/v1/webhook_endpoints", "/v1/webhook_endpoints", test, "ep-1", epBody)
+		if rep.header.Get("Idempotent-Replayed") != "true" || rep.str("id") != ep.str("id") || strings.Contains(string(rep.raw), "whsec_") {
+			t.Errorf("replayed endpoint: %s", rep.raw)
 		}
 		if l := en.call("GET", "/v1/webhook_endpoints", "/v1/webhook_endpoints", test, "", nil); len(l.ids()) != 1 || strings.Contains(string(l.raw), "whsec_") {
 			t.Errorf("endpoint list: %s", l.raw)
