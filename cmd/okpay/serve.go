@@ -90,15 +90,15 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	svc.withdraw.Register(runner)
 	svc.dormancy.Register(runner)
 	svc.merchant.Register(runner)
+	// Payments, sessions and refunds announce themselves as webhook events
+	// written in the merchant's own transaction.
+	svc.merchant.SetEvents(db.MerchantEvents(cfg.BaseURL))
 	hooks, err := newWebhooks(cfg, a.getenv, log, db) // webhooks.go
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	hooks.Register(runner)
-	// Payments, sessions and refunds announce themselves as webhook events
-	// written in the merchant's own transaction; the API manages endpoints.
-	svc.merchant.SetEvents(db.MerchantEvents(cfg.BaseURL))
 	svc.webhooks = hooks
 	// Web pages, the /v1 API and the SMTP listener mount here.
 	if err := mountAPI(srv, runner, cfg, log, db, svc); err != nil { // api.go

@@ -74,7 +74,7 @@ type services struct {
 	chat     *chat.Service // run its signal listener: chat.Run(ctx)
 	apikeys  *apikey.Service
 	merchant *merchant.Service // connect webhooks with merchant.SetEvents
-	webhooks *webhook.Service  // built in serve (newWebhooks), for the /v1 merchant routes
+	webhooks *webhook.Service  // built by serve (newWebhooks), with its jobs
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
