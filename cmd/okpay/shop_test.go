@@ -65,9 +65,14 @@ func (rt *recordingTransport) all() []apiExchange {
 // which the shop verifies before calling the order paid; the refund button
 // gives part back through the Go client; every JSON answer fits the
 // served /v1/openapi.json; and the books verify once okpay has stopped.
+// On both engines.
 func TestShopEndToEnd(t *testing.T) {
+	eachEngine(t, func(t *testing.T, env []string) { shopEndToEnd(t, env) })
+}
+
+func shopEndToEnd(t *testing.T, env []string) {
 	data := t.TempDir()
-	env := []string{"OKPAY_WEBHOOK_ALLOW_PRIVATE=1"} // the shop is on this machine
+	env = append(env, "OKPAY_WEBHOOK_ALLOW_PRIVATE=1") // the shop is on this machine
 	r := okpay(t, env, "--data", data, "merchant", "create", "--owner", "tea@example.com", "--name", "Tea House")
 	if r.code != 0 {
 		t.Fatalf("merchant create: exit %d\n%s", r.code, r.stderr)
@@ -194,7 +199,7 @@ func TestShopEndToEnd(t *testing.T) {
 	if code := n.stop(); code != 0 {
 		t.Errorf("okpay serve exit %d; output:\n%s", code, n.output)
 	}
-	if r := okpay(t, nil, "--data", data, "ledger", "verify"); r.code != 0 {
+	if r := okpay(t, env, "--data", data, "ledger", "verify"); r.code != 0 {
 		t.Errorf("ledger verify: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
