@@ -7,6 +7,7 @@ import (
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/config"
 	"github.com/okpay/okpay/internal/httpapi"
+	"github.com/okpay/okpay/internal/httpapi/merchantapi"
 	"github.com/okpay/okpay/internal/httpapi/walletapi"
 	"github.com/okpay/okpay/internal/jobs"
 	"github.com/okpay/okpay/internal/server"
@@ -26,6 +27,7 @@ func newAPIKeys(cfg config.Config, db *sqlstore.DB, second *twofactor.Service) *
 func apiRegistry(cfg config.Config, svc services) *httpapi.Registry {
 	reg := httpapi.NewRegistry()
 	walletapi.Register(reg, walletapi.Options{Wallet: svc.wallet, Keys: svc.apikeys, Rates: adapt.Rates(svc.rates), Now: cfg.Now})
+	merchantapi.Register(reg, merchantapi.Options{Merchants: svc.merchant, Webhooks: svc.webhooks, BaseURL: cfg.BaseURL, Now: cfg.Now})
 	return reg
 }
 

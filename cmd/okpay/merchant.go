@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/okpay/okpay/internal/apikey"
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/config"
@@ -50,7 +51,7 @@ func (a *app) merchantCommand() *cli.Command {
 		Usage: "manage merchant accounts",
 		Commands: []*cli.Command{{
 			Name:  "create",
-			Usage: "create a merchant owned by EMAIL (creating that customer account if needed); prints the merchant id",
+			Usage: "create a merchant owned by EMAIL (creating that customer account if needed); prints the merchant id, and a test-mode secret key on the last line",
 			Flags: []cli.Flag{
 				&cli.StringFlag{Name: "owner", Usage: "the owner's `EMAIL`", Required: true},
 				&cli.StringFlag{Name: "name", Usage: "the business `NAME`", Required: true},
@@ -107,8 +108,15 @@ func (a *app) merchantCommand() *cli.Command {
 					return cli.Exit(fmt.Sprintf("merchant create: %v", err), 1)
 				}
 				fmt.Fprintln(a.stdout, m.ID)
-				// Hook: once internal/apikey lands, create the merchant's
-				// test-mode secret key here and print it as the last line.
+				// A test-mode secret key, so the merchant can start at once;
+				// the secret is shown here only (OKPay keeps its hash).
+				key, err := newAPIKeys(cfg, db, nil).Create(ctx, apikey.CreateRequest{
+					Owner: apikey.Owner{Kind: apikey.OwnerMerchant, ID: m.ID}, Mode: apikey.Test, Name: "okpay merchant create"})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.stdout, "test-mode secret key (shown once):")
+				fmt.Fprintln(a.stdout, key.Secret)
 				return nil
 			},
 		}},

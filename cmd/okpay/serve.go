@@ -90,6 +90,9 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	svc.withdraw.Register(runner)
 	svc.dormancy.Register(runner)
 	svc.merchant.Register(runner)
+	// Payments, sessions and refunds announce themselves as webhook events
+	// written in the merchant's own transaction.
+	svc.merchant.SetEvents(db.MerchantEvents(cfg.BaseURL))
 	hooks, err := newWebhooks(cfg, a.getenv, log, db) // webhooks.go
 	if err != nil {
 		ln.Close()

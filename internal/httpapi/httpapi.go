@@ -138,6 +138,9 @@ type Route struct {
 	// its documentation.
 	Errors  []string
 	Handler func(r *Request) (any, error)
+	// Saved, when set, turns a POST's success body into what is kept for
+	// replays of its Idempotency-Key: a secret shown once is not stored.
+	Saved func(body []byte) []byte
 }
 
 // Request is what a handler gets: the HTTP request, the key that
@@ -580,10 +583,18 @@ func (a *API) idempotent(x *exchange, rt Route, req *Request) {
 		if err := a.idem.Release(ctx, key); err != nil {
 			a.log.Error("httpapi: release idempotency key", "request_id", x.requestID, "err", err)
 		}
-	} else if err := a.idem.Save(ctx, key, status, body); err != nil {
+	} else if err := a.idem.Save(ctx, key, status, savedBody(rt, status, body)); err != nil {
 		a.log.Error("httpapi: save idempotent response", "request_id", x.requestID, "err", err)
 	}
 	a.write(x, status, body)
+}
+
+// savedBody is what is kept for replays of a POST's answer.
+func savedBody(rt Route, status int, body []byte) []byte {
+	if rt.Saved != nil && status < 300 {
+		return rt.Saved(body)
+	}
+	return body
 }
 
 // run calls the handler of a POST and renders its answer, turning a panic

@@ -16,6 +16,17 @@ type RefundRequest struct {
 	// Amount to refund; zero Minor with no currency: all that is left.
 	Amount money.Amount
 	Reason string
+	// ID, when set, is the refund's id (RefundID derives one from the
+	// caller's idempotency key): asked again after a lost answer, Refund
+	// answers the first refund instead of making a second one.
+	ID string
+}
+
+// RefundID derives a refund id from a payment and a caller's idempotency
+// key. It keeps the payment's time prefix, as every id derived from the
+// payment does.
+func RefundID(paymentID, key string) string {
+	return PrefixRefund + encodeID(ledger.DeriveID(idBits(paymentID), "refund-key:"+key))
 }
 
 // Refund refunds a succeeded payment to its payer (their wallet, or card
@@ -34,6 +45,26 @@ func (s *Service) Refund(ctx context.Context, a Access, r RefundRequest) (Refund
 	p, err := s.Payment(ctx, a, r.PaymentID)
 	if err != nil {
 		return Refund{}, err
+	}
+	if r.ID != "" {
+		if !validID(PrefixRefund, r.ID) {
+			return Refund{}, ErrNotFound
+		}
+		if rf, err := s.store.Refund(ctx, r.ID); err == nil {
+			if rf.PaymentID != p.ID {
+				return Refund{}, ErrNotFound
+			}
+			rf, err := s.ResumeRefund(ctx, rf.ID)
+			if err == nil && rf.Status == RefundFailed {
+				err = ErrRefundExceeds
+				if rf.FailureCode == ErrorCode(ErrMerchantInsufficent) {
+					err = ErrMerchantInsufficent
+				}
+			}
+			return rf, err
+		} else if !errors.Is(err, ErrNotFound) {
+			return Refund{}, storeErr("refund", err)
+		}
 	}
 	if p.Status != Succeeded {
 		return Refund{}, ErrInvalidState
@@ -57,7 +88,10 @@ func (s *Service) Refund(ctx context.Context, a Access, r RefundRequest) (Refund
 	if utf8.RuneCountInString(reason) > maxText || !printable(reason) {
 		return Refund{}, ErrInvalidText
 	}
-	id, _ := newPrefixedID(PrefixRefund)
+	id := r.ID
+	if id == "" {
+		id, _ = newPrefixedID(PrefixRefund)
+	}
 	now := s.nowUTC()
 	rf := Refund{ID: id, PaymentID: p.ID, MerchantID: p.MerchantID, Livemode: p.Livemode, Amount: amount, Reason: reason,
 		Status: RefundPending, CreatedBy: a.UserID, CreatedAt: now, UpdatedAt: now}

@@ -113,6 +113,7 @@ const AllEvents = "*"
 // is refused instead of silently never matching.
 var EventTypes = []string{
 	"payment_intent.created",
+	"payment_intent.amount_capturable_updated",
 	"payment_intent.succeeded",
 	"payment_intent.payment_failed",
 	"payment_intent.canceled",
