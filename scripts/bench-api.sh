@@ -19,10 +19,10 @@ for engine in sqlite postgres; do
   if [ "$engine" = sqlite ]; then
     where=(--data "$work/data")
   else
-    psql "$admin" -qc "DROP DATABASE IF EXISTS okpay_bench_api" -c "CREATE DATABASE okpay_bench_api" >/dev/null
+    psql "$admin" -qc "DROP DATABASE IF EXISTS okpay_bench_api" -c "CREATE DATABASE okpay_bench_api" >/dev/null 2>&1
     where=(--database-url "$pg" --data "$work/pgdata")
   fi
-  "$bin" migrate "${where[@]}" 2>/dev/null
+  "$bin" migrate "${where[@]}" >/dev/null 2>&1
   key=$("$bin" merchant create "${where[@]}" --owner "bench@example.com" --name "Bench shop" 2>/dev/null | tail -1)
   OKPAY_LOG_LEVEL=warn "$bin" serve "${where[@]}" --http 127.0.0.1:18080 --smtp off 2>"$work/serve-$engine.log" &
   server=$!
@@ -30,5 +30,5 @@ for engine in sqlite postgres; do
   OKPAY_BENCH_KEY=$key "$bin" bench api --url http://127.0.0.1:18080/v1/payment_intents \
     --requests "$requests" --concurrency 64 --json | sed "s/^{/{\"engine\":\"$engine\",/"
   kill "$server"; wait "$server" || true
-  "$bin" ledger verify "${where[@]}" >/dev/null
+  "$bin" ledger verify "${where[@]}" >/dev/null 2>"$work/verify-$engine.log"
 done
