@@ -105,10 +105,10 @@ const payoutCols = `id, merchant_id, livemode, amount, currency, display, sealed
 
 func scanPayout(r scanner) (merchant.Payout, error) {
 	var (
-		p                                               merchant.Payout
+		p                                              merchant.Payout
 		live, amount, expected, held, settled, created int64
-		updated                                         int64
-		cur, status                                     string
+		updated                                        int64
+		cur, status                                    string
 	)
 	if err := r.Scan(&p.ID, &p.MerchantID, &live, &amount, &cur, &p.Display, &p.Sealed, &status, &p.FailureCode, &p.RailID,
 		&expected, &held, &settled, &p.CreatedBy, &p.Version, &created, &updated); err != nil {
