@@ -73,6 +73,8 @@ type services struct {
 	chat     *chat.Service // run its signal listener: chat.Run(ctx)
 	apikeys  *apikey.Service
 	merchant *merchant.Service // connect webhooks with merchant.SetEvents
+	reports  *merchant.Reports
+	payouts  *merchant.Payouts // register its settlement: payouts.Register(runner)
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -152,6 +154,9 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if svc.merchant, err = newMerchant(cfg, db, l, w, second); err != nil { // merchant.go
 		return services{}, err
 	}
+	if svc.reports, svc.payouts, err = newMerchantExtras(cfg, db, svc.merchant, w); err != nil { // merchant_reports.go
+		return services{}, err
+	}
 	return svc, nil
 }
 
@@ -206,6 +211,10 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Chat:          svc.chat,
 		APIKeys:       svc.apikeys,
 		Merchant:      svc.merchant,
+		// Merchant reports, payouts and the key page's audit records.
+		MerchantReports: svc.reports,
+		MerchantPayouts: svc.payouts,
+		MerchantAudit:   db.MerchantReports(),
 	}
 	if dev != nil {
 		o.DevClock = dev
