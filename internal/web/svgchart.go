@@ -148,7 +148,8 @@ func (c svgChart) SVG() template.HTML {
 	// X labels: at most svgMaxXLab, evenly spaced, the last always shown.
 	every := max(1, (n+svgMaxXLab-1)/svgMaxXLab)
 	for i, l := range c.Labels {
-		if i%every != 0 && i != n-1 {
+		// The last label always shows; a thinned one too close to it not.
+		if i != n-1 && (i%every != 0 || n-1-i < every) {
 			continue
 		}
 		fmt.Fprintf(&b, `<text class="xlabel" x="%s" y="%d" text-anchor="middle" fill="#444">%s</text>`,
