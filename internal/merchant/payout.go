@@ -180,8 +180,9 @@ type PayoutStore interface {
 	Payout(ctx context.Context, id string) (Payout, error)
 	// Payouts lists a merchant's payouts in one mode, newest first.
 	Payouts(ctx context.Context, merchantID string, live bool, limit int) ([]Payout, error)
-	// OpenPayouts lists pending and processing payouts, oldest first.
-	OpenPayouts(ctx context.Context, limit int) ([]Payout, error)
+	// OpenPayouts lists, oldest first, the pending and processing payouts
+	// and the paid ones settled at or after paidSince.
+	OpenPayouts(ctx context.Context, paidSince time.Time, limit int) ([]Payout, error)
 }
 
 // PayoutOptions are the dependencies of Payouts besides the service.
@@ -385,8 +386,13 @@ func (p *Payouts) List(ctx context.Context, a Access, limit int) ([]Payout, erro
 	return ps, nil
 }
 
+// ReturnWindow is how long after it was paid a payout is still asked
+// about, in case the bank sends it back.
+const ReturnWindow = 14 * 24 * time.Hour
+
 // PayoutSettleJob periodically drives open payouts: holds not yet
-// recorded, payouts not yet sent, and those the rail settles.
+// recorded, payouts not yet sent, those the rail settles, and paid ones
+// within ReturnWindow that the bank may send back.
 const PayoutSettleJob = "merchant.payout_settle"
 
 // Register adds the payout settlement to r.
@@ -404,7 +410,7 @@ func (p *Payouts) Register(r *jobs.Runner) {
 // that does not answer leaves its payouts for the next run.
 func (p *Payouts) Settle(ctx context.Context) (int, error) {
 	ctx = context.WithoutCancel(ctx)
-	ps, err := p.store.OpenPayouts(ctx, 500)
+	ps, err := p.store.OpenPayouts(ctx, p.s.nowUTC().Add(-ReturnWindow), 500)
 	if err != nil {
 		return 0, unavailable("payouts to settle", err)
 	}
@@ -463,7 +469,7 @@ func (p *Payouts) hold(ctx context.Context, po Payout) (ledger.Transfer, error) 
 
 // advance drives a payout on; every step is safe to repeat.
 func (p *Payouts) advance(ctx context.Context, po Payout) (Payout, error) {
-	if !po.Status.Open() {
+	if !po.Status.Open() && po.Status != PayoutPaid {
 		return po, nil
 	}
 	rail := p.rail(po)
@@ -534,6 +540,18 @@ func (p *Payouts) apply(ctx context.Context, po Payout, res wallet.PayoutResult)
 		}
 		return p.write(ctx, po, next)
 	case wallet.PayoutPaid, wallet.PayoutReturned:
+		if po.Status == PayoutPaid {
+			if res.State == wallet.PayoutPaid {
+				return po, nil
+			}
+			// Paid, then sent back by the bank: credit it back.
+			if err := p.credit(ctx, po); err != nil {
+				return po, err
+			}
+			next := po
+			next.Status, next.FailureCode = PayoutReturned, railCode(res.Code)
+			return p.write(ctx, po, next)
+		}
 		at, err := p.resolve(ctx, po, ledger.PostPending)
 		if err != nil {
 			return po, err
@@ -551,6 +569,10 @@ func (p *Payouts) apply(ctx context.Context, po Payout, res wallet.PayoutResult)
 		}
 		return p.write(ctx, po, next)
 	case wallet.PayoutFailed, wallet.PayoutCanceled:
+		if po.Status == PayoutPaid {
+			p.s.log.Error("merchant: a paid payout's rail reads failed; reconcile it with the bank", "payout", po.ID, "state", res.State)
+			return po, nil
+		}
 		// Void by the hold's id even when the hold was never recorded: a
 		// cut step may have left it in the ledger.
 		return p.fail(ctx, po, railCode(res.Code), true)

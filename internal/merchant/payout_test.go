@@ -49,6 +49,8 @@ func (en *env) payouts(g merchant.PayoutGate) *merchant.Payouts {
 const (
 	ibanPaid     = "DE89370400440532013000" // paid after one business day
 	ibanReturned = "DE62370400440532013001" // fails (account closed) after two
+	// paid after one business day, returned two business days later
+	ibanPaidReturned = "DE78370400440532013004"
 )
 
 // TestPayoutHeldSettledOnBusinessDay: a payout holds its money at once,
@@ -121,7 +123,9 @@ func TestPayoutHeldSettledOnBusinessDay(t *testing.T) {
 	})
 }
 
-func containsBytes(b []byte, s string) bool { return len(s) > 0 && string(b) != "" && bytesIndex(b, s) >= 0 }
+func containsBytes(b []byte, s string) bool {
+	return len(s) > 0 && string(b) != "" && bytesIndex(b, s) >= 0
+}
 
 func bytesIndex(b []byte, s string) int {
 	for i := 0; i+len(s) <= len(b); i++ {
@@ -133,7 +137,8 @@ func bytesIndex(b []byte, s string) int {
 }
 
 // TestPayoutFailedReturnsMoney: a payout the bank fails gives the money
-// back to the available balance.
+// back to the available balance, and so does one the bank pays and then
+// sends back.
 func TestPayoutFailedReturnsMoney(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
 		en := newEnv(t, e)
@@ -160,6 +165,34 @@ func TestPayoutFailedReturnsMoney(t *testing.T) {
 		}
 		if bank := en.account("platform:bank:USD"); bank.CreditsPending != 0 || bank.CreditsPosted != 0 {
 			t.Errorf("bank after the void: %+v", bank)
+		}
+
+		// Paid, then sent back by the bank two business days later: the
+		// money comes back to the balance.
+		po, err = pay.Request(ctx, live, merchant.PayoutRequest{Amount: amt(25_00), IBAN: ibanPaidReturned, Holder: "Tea House"})
+		mustOK(t, "request", err)
+		en.clock.Set(at(10, 12, 0)) // Thursday: paid
+		_, err = pay.Settle(ctx)
+		mustOK(t, "settle", err)
+		got, _ = pay.Payout(ctx, live, po.ID)
+		if got.Status != merchant.PayoutPaid {
+			t.Fatalf("status %s, want paid", got.Status)
+		}
+		if a, _ := en.merchantUSD(live); a != avail-25_00 {
+			t.Errorf("available %d once paid, want %d", a, avail-25_00)
+		}
+		en.clock.Set(at(16, 12, 0)) // two business days after: returned
+		n, err := pay.Settle(ctx)
+		mustOK(t, "settle", err)
+		got, _ = pay.Payout(ctx, live, po.ID)
+		if n != 1 || got.Status != merchant.PayoutReturned || got.FailureCode != "payout_account_closed" {
+			t.Fatalf("settled %d, status %s (%s)", n, got.Status, got.FailureCode)
+		}
+		if a, _ := en.merchantUSD(live); a != avail {
+			t.Errorf("available %d after the return, want %d", a, avail)
+		}
+		if n, _ := pay.Settle(ctx); n != 0 {
+			t.Errorf("settling a returned payout again changed %d", n)
 		}
 	})
 }

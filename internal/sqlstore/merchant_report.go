@@ -196,9 +196,10 @@ func (s *MerchantReportStore) Payouts(ctx context.Context, merchantID string, li
 }
 
 // OpenPayouts implements merchant.PayoutStore.
-func (s *MerchantReportStore) OpenPayouts(ctx context.Context, limit int) ([]merchant.Payout, error) {
-	return s.payouts(ctx, `SELECT `+payoutCols+` FROM merchant_payouts WHERE status IN ('pending', 'processing')
-		ORDER BY created_at, id LIMIT $1`, limit)
+func (s *MerchantReportStore) OpenPayouts(ctx context.Context, paidSince time.Time, limit int) ([]merchant.Payout, error) {
+	return s.payouts(ctx, `SELECT `+payoutCols+` FROM merchant_payouts
+		WHERE status IN ('pending', 'processing') OR (status = 'paid' AND settled_at >= $1)
+		ORDER BY created_at, id LIMIT $2`, nanos(paidSince), limit)
 }
 
 // WriteAudit appends one audit record in its own transaction (the key
