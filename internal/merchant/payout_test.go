@@ -336,3 +336,42 @@ func TestPayoutTestMode(t *testing.T) {
 		mustErr(t, "test payout in live mode", err, merchant.ErrNotFound)
 	})
 }
+
+// TestPayoutLostAnswer: the bank's answer to a payout is lost; the
+// request says so (the money stays held), and the settlement asks again
+// under the same key, gets the same payout, and settles it once.
+func TestPayoutLostAnswer(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		en := newEnv(t, e)
+		ctx := context.Background()
+		pay := en.payouts(nil)
+		_, live := en.merchant(merchant.Live)
+		en.clock.Set(at(2, 10, 0))
+		en.cardPaid(live, amt(100_00), "tea")
+		avail, _ := en.merchantUSD(live)
+		po, err := pay.Request(ctx, live, merchant.PayoutRequest{Amount: amt(70_00), IBAN: "DE35370400440532013002", Holder: "Tea House"})
+		mustErr(t, "lost answer", err, merchant.ErrUnavailable)
+		if po.ID == "" || po.Status != merchant.PayoutPending || po.HeldAt.IsZero() {
+			t.Fatalf("payout %+v", po)
+		}
+		if a, _ := en.merchantUSD(live); a != avail-70_00 {
+			t.Errorf("available %d while the answer is lost, want %d", a, avail-70_00)
+		}
+		_, err = pay.Settle(ctx)
+		mustOK(t, "settle", err)
+		got, _ := pay.Payout(ctx, live, po.ID)
+		if got.Status != merchant.PayoutProcessing || got.RailID == "" {
+			t.Fatalf("after asking again: %s", got.Status)
+		}
+		en.clock.Set(at(8, 12, 0))
+		_, err = pay.Settle(ctx)
+		mustOK(t, "settle", err)
+		got, _ = pay.Payout(ctx, live, po.ID)
+		if got.Status != merchant.PayoutPaid {
+			t.Fatalf("status %s", got.Status)
+		}
+		if b := en.balanceOf(live, "USD"); b != avail-70_00 {
+			t.Errorf("balance %d, want %d (paid once)", b, avail-70_00)
+		}
+	})
+}

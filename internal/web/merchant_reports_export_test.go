@@ -17,3 +17,20 @@ func ChartForTest(id, title, desc string, labels []string, bars [][]int64, line 
 
 // APIKeysForTest is the site's key service.
 func (s *Site) APIKeysForTest() *apikey.Service { return s.apiKeys }
+
+// PayoutRefusalKeys are the message keys of the payout refusals, for the
+// catalogue test.
+var PayoutRefusalKeys = payoutErrorKeys
+
+// PayoutStatusKeys are the message keys of the payout statuses and
+// failures.
+func PayoutStatusKeys() []string {
+	var out []string
+	for _, k := range payoutStatusKeys {
+		out = append(out, k)
+	}
+	for _, k := range payoutFailureKeys {
+		out = append(out, k)
+	}
+	return out
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/okpay/okpay/internal/wallet"
 	"github.com/okpay/okpay/internal/wallet/adapt"
 	"github.com/okpay/okpay/internal/web"
+	"github.com/okpay/okpay/internal/web/i18n"
 )
 
 // newTestMerchantExtras are the merchant reports and payouts as okpay
@@ -400,6 +401,31 @@ func TestMerchantKeysPage(t *testing.T) {
 	for _, a := range []string{"merchant_api_key_created", "merchant_api_key_rolled", "merchant_api_key_revoked"} {
 		if !seen[a] {
 			t.Errorf("no %s audit record (saw %v)", a, seen)
+		}
+	}
+}
+
+// TestPayoutRefusalsHaveWords: every payout refusal, status and failure
+// has a message in every language, so no refusal reaches a page as a 500
+// or a bare key.
+func TestPayoutRefusalsHaveWords(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := web.PayoutStatusKeys()
+	for _, e := range merchant.PayoutErrors() {
+		key, ok := web.PayoutRefusalKeys[merchant.PayoutErrorCode(e)]
+		if !ok {
+			t.Errorf("%v has no message key", e)
+		}
+		keys = append(keys, key)
+	}
+	for _, l := range cat.Locales() {
+		for _, k := range keys {
+			if !l.Has(k) {
+				t.Errorf("%s lacks %q", l.Code(), k)
+			}
 		}
 	}
 }
