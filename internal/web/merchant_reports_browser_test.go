@@ -16,7 +16,8 @@ import (
 // drawn, downloads the CSV (the day's volume in it), requests a payout of
 // part of the balance to a bank account, sees it on its way, and once
 // the platform's clock has passed its business day sees it paid. With
-// OKPAY_SCREENSHOTS=1 it refreshes docs/screenshots/merchant-reports-zh.png.
+// OKPAY_SCREENSHOTS=1 it refreshes docs/screenshots/merchant-reports-zh.png and
+// merchant-payouts-zh.png.
 func TestBrowserMerchantReportsAndPayout(t *testing.T) {
 	st, base, clk := serveWithdrawals(t)
 	owner := st.mustSignUp(t, "owner@shop.example", "a long quiet river", "zh-CN")
@@ -38,6 +39,17 @@ func TestBrowserMerchantReportsAndPayout(t *testing.T) {
 	if os.Getenv("OKPAY_SCREENSHOTS") == "1" {
 		b.Screenshot(filepath.Join(screenshotsDir, "merchant-reports-zh.png"))
 	}
+	// On a phone the page does not scroll sideways (tables scroll in
+	// their frame; the chart scales).
+	b.SetViewport(375, 740)
+	b.Navigate(b.Location())
+	if scroll := browsertest.Eval[int](b, `document.documentElement.scrollWidth`); scroll > 375 {
+		t.Errorf("the reports page is %dpx wide on a 375px screen", scroll)
+	}
+	if w := browsertest.Eval[float64](b, `document.querySelector("#report-USD svg.chart").getBoundingClientRect().width`); w > 375 || w < 200 {
+		t.Errorf("the chart is %.0fpx wide on a 375px screen", w)
+	}
+	b.SetViewport(1280, 900)
 	title := browsertest.Eval[string](b, `document.querySelector("#chart-usd-title").textContent`)
 	if !strings.Contains(title, "USD") || !strings.Contains(title, "每日") {
 		t.Errorf("chart title %q", title)
@@ -63,6 +75,9 @@ func TestBrowserMerchantReportsAndPayout(t *testing.T) {
 	}
 
 	b.ClickAndWait("#tab-payouts")
+	if os.Getenv("OKPAY_SCREENSHOTS") == "1" {
+		b.Screenshot(filepath.Join(screenshotsDir, "merchant-payouts-zh.png"))
+	}
 	b.Fill("#payout-amount", "50.00")
 	b.Fill("#payout-iban", "DE89 3704 0044 0532 0130 00")
 	b.Fill("#payout-holder", "茶馆有限公司")
