@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/jobs"
 	"github.com/okpay/okpay/internal/ledger"
@@ -233,11 +234,71 @@ const payoutDays = 3
 type PayoutRequest struct {
 	// ID, when set (a "po_" id the form was given), makes the request
 	// idempotent: a second request with it returns the first payout.
-	ID      string
-	Amount  money.Amount
-	IBAN    string
-	Holder  string
-	Comment string
+	ID     string
+	Amount money.Amount
+	IBAN   string
+	Holder string
+	// StepUpToken approves a large payout (PayoutAction), as for large
+	// balance payments: at or above Config.LargePayment, converted.
+	StepUpToken string
+}
+
+// PayoutAction is the second-factor action approving one payout: this
+// amount of this merchant to this account, once. Errors:
+// ErrInvalidPayoutAccount, ErrInvalidAccountHolder.
+func PayoutAction(merchantID string, r PayoutRequest) (twofactor.Action, error) {
+	d, err := payoutDestination(r)
+	if err != nil {
+		return twofactor.Action{}, err
+	}
+	return twofactor.Action{Name: "merchant_payout", Params: map[string]string{
+		"merchant": merchantID,
+		"amount":   r.Amount.Decimal(),
+		"currency": r.Amount.Currency.Code,
+		"account":  d.Account,
+	}}, nil
+}
+
+// Large reports whether a payout of amount needs the second factor.
+func (p *Payouts) Large(ctx context.Context, amount money.Amount) (bool, error) {
+	limit := p.s.cfg.LargePayment
+	amt := amount
+	if amt.Currency != limit.Currency {
+		var err error
+		if amt, err = p.s.rates.Convert(ctx, amount, limit.Currency, p.s.nowUTC()); err != nil {
+			return false, unavailable("convert for the step-up threshold", err)
+		}
+	}
+	return amt.Minor >= limit.Minor, nil
+}
+
+// checkStepUp enforces the large-payout rule.
+func (p *Payouts) checkStepUp(ctx context.Context, a Access, r PayoutRequest) error {
+	large, err := p.Large(ctx, r.Amount)
+	if err != nil || !large {
+		return err
+	}
+	on, err := p.s.stepUp.Enabled(ctx, a.UserID)
+	if err != nil {
+		return unavailable("two-factor", err)
+	}
+	switch {
+	case !on:
+		return ErrTwoFactorOff
+	case r.StepUpToken == "":
+		return ErrStepUpRequired
+	}
+	action, err := PayoutAction(a.MerchantID, r)
+	if err != nil {
+		return err
+	}
+	if err := p.s.stepUp.UseStepUp(ctx, a.UserID, r.StepUpToken, action); err != nil {
+		if errors.Is(err, twofactor.ErrStepUpRefused) {
+			return ErrStepUpRefused
+		}
+		return unavailable("step-up", err)
+	}
+	return nil
 }
 
 // NewPayoutID is a fresh payout id, for a form to submit once.
@@ -276,6 +337,7 @@ func payoutDestination(r PayoutRequest) (wallet.Destination, error) {
 // ErrInvalidPayoutAccount, ErrInvalidAccountHolder, ErrInvalidAmount,
 // ErrInvalidCurrency, ErrPayoutBlocked, ErrInsufficientFunds (also with a
 // failed payout when another payout took the money first),
+// ErrTwoFactorOff, ErrStepUpRequired, ErrStepUpRefused (a large payout),
 // ErrUnavailable (the payout may be recorded: the settlement job goes on
 // with it).
 func (p *Payouts) Request(ctx context.Context, a Access, r PayoutRequest) (Payout, error) {
@@ -323,6 +385,9 @@ func (p *Payouts) Request(ctx context.Context, a Access, r PayoutRequest) (Payou
 	if acc.Available() < r.Amount.Minor {
 		// The ledger would refuse the hold; say so before recording.
 		return Payout{}, ErrInsufficientFunds
+	}
+	if err := p.checkStepUp(ctx, a, r); err != nil {
+		return Payout{}, err
 	}
 	id := r.ID
 	if id == "" {

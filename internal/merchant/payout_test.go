@@ -375,3 +375,46 @@ func TestPayoutLostAnswer(t *testing.T) {
 		}
 	})
 }
+
+// TestPayoutLargeNeedsSecondFactor: a payout at or above the large-payment
+// threshold needs the owner's second factor, approving exactly that
+// payout; a smaller one does not.
+func TestPayoutLargeNeedsSecondFactor(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		en := newEnv(t, e)
+		ctx := context.Background()
+		pay := en.payouts(nil)
+		_, live := en.merchant(merchant.Live)
+		en.cardPaid(live, amt(3000_00), "tea set")
+		big := merchant.PayoutRequest{Amount: amt(1500_00), IBAN: ibanPaid, Holder: "Tea House"}
+
+		_, err := pay.Request(ctx, live, big)
+		mustErr(t, "no second factor", err, merchant.ErrTwoFactorOff)
+		en.stepUp.mu.Lock()
+		en.stepUp.enabled[live.UserID] = true
+		en.stepUp.mu.Unlock()
+		_, err = pay.Request(ctx, live, big)
+		mustErr(t, "no code", err, merchant.ErrStepUpRequired)
+		// A token approving another account does not approve this one.
+		other := big
+		other.IBAN = "GB82WEST12345698765432"
+		act, err := merchant.PayoutAction(live.MerchantID, other)
+		mustOK(t, "action", err)
+		big.StepUpToken = en.stepUp.grant(live.UserID, act)
+		_, err = pay.Request(ctx, live, big)
+		mustErr(t, "another account's code", err, merchant.ErrStepUpRefused)
+		if list, _ := pay.List(ctx, live, 10); len(list) != 0 {
+			t.Fatalf("refused payouts recorded: %d", len(list))
+		}
+		act, err = merchant.PayoutAction(live.MerchantID, big)
+		mustOK(t, "action", err)
+		big.StepUpToken = en.stepUp.grant(live.UserID, act)
+		po, err := pay.Request(ctx, live, big)
+		mustOK(t, "approved", err)
+		if po.Status != merchant.PayoutProcessing {
+			t.Errorf("status %s", po.Status)
+		}
+		_, err = pay.Request(ctx, live, merchant.PayoutRequest{Amount: amt(10_00), IBAN: ibanPaid, Holder: "Tea House"})
+		mustOK(t, "small payout", err)
+	})
+}

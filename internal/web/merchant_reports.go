@@ -10,6 +10,7 @@ import (
 
 	"github.com/okpay/okpay/internal/apikey"
 	"github.com/okpay/okpay/internal/audit"
+	"github.com/okpay/okpay/internal/auth/twofactor"
 	"github.com/okpay/okpay/internal/merchant"
 	"github.com/okpay/okpay/internal/money"
 )
@@ -260,6 +261,9 @@ type merchantPayoutsData struct {
 	Form       *form
 	Currencies []string
 	Error      *merchantError
+	// StepUp asks for the second factor of a large payout (the shared
+	// "stepup" template reads .Data.StepUp).
+	StepUp stepUp
 }
 
 func (s *Site) merchantPayoutsData(r *http.Request, a merchant.Access) (merchantPayoutsData, error) {
@@ -308,22 +312,27 @@ func (s *Site) merchantPayoutRequest(w http.ResponseWriter, r *http.Request, si 
 		s.Forbidden(w, r)
 		return
 	}
+	// again shows the form as it was posted, with a refusal or the
+	// second-factor step.
+	again := func(status int, me *merchantError, su stepUp) {
+		d, derr := s.merchantPayoutsData(r, a)
+		if derr != nil {
+			s.ServerError(w, r, derr)
+			return
+		}
+		for _, k := range []string{"id", "amount", "currency", "iban", "holder"} {
+			d.Form.keep(k, vals.Get(k))
+		}
+		d.Error, d.StepUp = me, su
+		s.Render(w, r, status, "merchant_payouts", d)
+	}
 	fail := func(err error) {
 		me, ok := payoutRefusal(s, r, err)
 		if !ok {
 			s.ServerError(w, r, err)
 			return
 		}
-		d, derr := s.merchantPayoutsData(r, a)
-		if derr != nil {
-			s.ServerError(w, r, derr)
-			return
-		}
-		for _, k := range []string{"amount", "currency", "iban", "holder"} {
-			d.Form.keep(k, vals.Get(k))
-		}
-		d.Error = &me
-		s.Render(w, r, me.status(), "merchant_payouts", d)
+		again(me.status(), &me, stepUp{})
 	}
 	cur, err := money.Lookup(strings.TrimSpace(vals.Get("currency")))
 	if err != nil {
@@ -335,8 +344,41 @@ func (s *Site) merchantPayoutRequest(w http.ResponseWriter, r *http.Request, si 
 		fail(merchant.ErrInvalidAmount)
 		return
 	}
-	p, err := s.merchantPayouts.Request(r.Context(), a, merchant.PayoutRequest{ID: vals.Get("id"), Amount: amount,
-		IBAN: vals.Get("iban"), Holder: vals.Get("holder")})
+	req := merchant.PayoutRequest{ID: vals.Get("id"), Amount: amount, IBAN: vals.Get("iban"), Holder: vals.Get("holder")}
+	large, err := s.merchantPayouts.Large(r.Context(), amount)
+	if err != nil {
+		fail(err)
+		return
+	}
+	if large && s.twoFactor != nil {
+		action, err := merchant.PayoutAction(a.MerchantID, req)
+		if err != nil {
+			fail(err)
+			return
+		}
+		token, su, err := s.approve(r, vals, si.user.ID, action)
+		switch {
+		case errors.Is(err, errNoSecondFactor):
+			fail(merchant.ErrTwoFactorOff)
+			return
+		case errors.Is(err, twofactor.ErrTooManyFailures):
+			me := merchantError{Code: "step_up_refused", Message: s.Locale(r).T("stepup.too_many")}
+			again(http.StatusTooManyRequests, &me, stepUp{})
+			return
+		case err != nil:
+			s.ServerError(w, r, err)
+			return
+		case token == "":
+			status := http.StatusOK
+			if su.Error != "" {
+				status = http.StatusUnprocessableEntity
+			}
+			again(status, nil, su)
+			return
+		}
+		req.StepUpToken = token
+	}
+	p, err := s.merchantPayouts.Request(r.Context(), a, req)
 	if err != nil && p.ID == "" {
 		fail(err)
 		return

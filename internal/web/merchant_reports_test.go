@@ -429,3 +429,54 @@ func TestPayoutRefusalsHaveWords(t *testing.T) {
 		}
 	}
 }
+
+// TestMerchantLargePayoutStepUp: a large payout asks for the owner's
+// second factor; a wrong code changes nothing; the right code sends it.
+// An owner without a second factor is told to turn it on.
+func TestMerchantLargePayoutStepUp(t *testing.T) {
+	clk := clock.NewSettable(stackTime)
+	st := newStack(t, clk.Now, "http://okpay.test", web.Options{})
+	owner := st.mustSignUp(t, "a@example.com", "correct horse battery", "en")
+	acc := st.mustMerchant(t, owner.ID, "Tea House")
+	// Below the large-payment threshold each, above it together.
+	st.mustPaid(t, acc, "buyer1@example.com", 900_00)
+	st.mustPaid(t, acc, "buyer2@example.com", 900_00)
+	sa := st.mustLogin(t, owner.Email, "correct horse battery")
+	target := "/merchant/" + acc.MerchantID + "/payouts"
+	form := url.Values{"mode": {"live"}, "amount": {"1200.00"}, "currency": {"USD"}, "iban": {"DE89370400440532013000"},
+		"holder": {"Tea House Ltd"}, "id": {merchant.NewPayoutID()}}
+
+	resp := post(t, st.handler, target, form, "192.0.2.1:1000", sa)
+	if body := bodyOf(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "two_factor_required") {
+		t.Fatalf("without a second factor = %d:\n%s", resp.StatusCode, body)
+	}
+	secret := st.mustEnableTOTP(t, clk, owner)
+	resp = post(t, st.handler, target, form, "192.0.2.1:1000", sa)
+	body := bodyOf(t, resp)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="payout-stepup"`) {
+		t.Fatalf("asking for the code = %d:\n%s", resp.StatusCode, body)
+	}
+	challenge := challengeOf(t, body)
+	withCode := func(c string) url.Values {
+		v := url.Values{"challenge": {challenge}, "code": {c}}
+		for k, vs := range form {
+			v[k] = vs
+		}
+		return v
+	}
+	resp = post(t, st.handler, target, withCode("000000"), "192.0.2.1:1000", sa)
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("wrong code = %d", resp.StatusCode)
+	}
+	if ps, _ := st.payouts.List(context.Background(), acc, 10); len(ps) != 0 {
+		t.Fatalf("a payout was made without the code: %v", ps)
+	}
+	resp = post(t, st.handler, target, withCode(code(secret, clk)), "192.0.2.1:1000", sa)
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/payouts/po_") {
+		t.Fatalf("right code = %d:\n%s", resp.StatusCode, bodyOf(t, resp))
+	}
+	ps, _ := st.payouts.List(context.Background(), acc, 10)
+	if len(ps) != 1 || ps[0].Amount.Minor != 1200_00 {
+		t.Errorf("payouts %v", ps)
+	}
+}
