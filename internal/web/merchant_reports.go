@@ -386,6 +386,11 @@ func (s *Site) merchantPayoutRequest(w http.ResponseWriter, r *http.Request, si 
 	if err != nil && !errors.Is(err, merchant.ErrInsufficientFunds) {
 		s.log.Warn("web: payout recorded, not finished", "payout", p.ID, "err", err)
 	}
+	if aerr := s.auditMerchant(r, si, a, "merchant_payout_requested", "merchant_payout", p.ID, map[string]string{
+		"amount": p.Amount.Decimal(), "currency": p.Amount.Currency.Code, "to": p.Display}); aerr != nil {
+		// The payout is made; the page must still say so.
+		s.log.Error("web: payout not audited", "payout", p.ID, "err", aerr)
+	}
 	http.Redirect(w, r, "/merchant/"+a.MerchantID+"/payouts/"+p.ID+"?mode="+string(a.Mode), http.StatusSeeOther)
 }
 
@@ -486,6 +491,11 @@ func (s *Site) merchantKeysPage(w http.ResponseWriter, r *http.Request, si *sign
 }
 
 func (s *Site) auditKey(r *http.Request, si *signedIn, a merchant.Access, action, keyID string, details map[string]string) error {
+	return s.auditMerchant(r, si, a, action, "api_key", keyID, details)
+}
+
+// auditMerchant records a member's change in the merchant's dashboard.
+func (s *Site) auditMerchant(r *http.Request, si *signedIn, a merchant.Access, action, targetType, targetID string, details map[string]string) error {
 	if s.merchantAudit == nil {
 		return nil
 	}
@@ -494,7 +504,7 @@ func (s *Site) auditKey(r *http.Request, si *signedIn, a merchant.Access, action
 	}
 	details["merchant"], details["mode"], details["role"] = a.MerchantID, string(a.Mode), string(a.Role)
 	return s.merchantAudit.WriteAudit(r.Context(), audit.Event{ActorID: si.user.ID, ActorRole: string(si.user.Role),
-		Action: action, TargetType: "api_key", TargetID: keyID, IP: clientIP(r), UserAgent: r.UserAgent(), Details: details})
+		Action: action, TargetType: targetType, TargetID: targetID, IP: clientIP(r), UserAgent: r.UserAgent(), Details: details})
 }
 
 func (s *Site) merchantKeyCreate(w http.ResponseWriter, r *http.Request, si *signedIn) {

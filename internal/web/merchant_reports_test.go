@@ -289,6 +289,10 @@ func TestMerchantPayoutPages(t *testing.T) {
 	if resp := get(t, st.handler, strings.Replace(loc, acc.MerchantID, acc.MerchantID, 1), so); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("another merchant's owner reads the payout: %d", resp.StatusCode)
 	}
+	evs, err := st.db.Audit().AuditEvents(ctx, audit.Query{ActorID: owner.ID, Action: "merchant_payout_requested", Limit: 10})
+	if err != nil || len(evs) == 0 || evs[0].Details["amount"] != "30.00" || evs[0].Details["merchant"] != acc.MerchantID {
+		t.Errorf("payout audit records %v (%v)", evs, err)
+	}
 	clk.Add(8 * 24 * time.Hour)
 	if _, err := st.payouts.Settle(ctx); err != nil {
 		t.Fatal(err)
