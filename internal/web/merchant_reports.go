@@ -59,6 +59,8 @@ func (s *Site) merchantReportRoutes() []route {
 // merchantTabs are the dashboard tabs beyond payments and team.
 type merchantTabs struct {
 	Reports, Payouts, Keys, Webhooks bool
+	// Here is the page the mode switch stays on ("": the dashboard).
+	Here string
 }
 
 func (s *Site) merchantTabs(a merchant.Access) merchantTabs {
@@ -122,6 +124,7 @@ func (s *Site) merchantReportPage(w http.ResponseWriter, r *http.Request, si *si
 		return
 	}
 	loc := s.Locale(r)
+	h.Tabs.Here = "/merchant/" + a.MerchantID + "/reports"
 	d := merchantReportData{merchantHeader: h}
 	status := http.StatusOK
 	from, to, ok := s.reportPeriod(r)
@@ -271,6 +274,7 @@ func (s *Site) merchantPayoutsData(r *http.Request, a merchant.Access) (merchant
 	if err != nil {
 		return merchantPayoutsData{}, err
 	}
+	h.Tabs.Here = "/merchant/" + a.MerchantID + "/payouts"
 	d := merchantPayoutsData{merchantHeader: h, CanRequest: a.Role == merchant.Owner, Form: newForm(),
 		Currencies: s.merchant.Currencies()}
 	if d.Balances, err = s.merchant.Balances(r.Context(), a); err != nil {
@@ -458,6 +462,7 @@ func (s *Site) renderMerchantKeys(w http.ResponseWriter, r *http.Request, a merc
 		s.ServerError(w, r, err)
 		return
 	}
+	h.Tabs.Here = "/merchant/" + a.MerchantID + "/keys"
 	d.merchantHeader = h
 	keys, err := s.apiKeys.List(r.Context(), owner)
 	if err != nil {

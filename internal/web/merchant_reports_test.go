@@ -151,6 +151,9 @@ func TestMerchantReportsPageAndCSV(t *testing.T) {
 			t.Errorf("the day's row lacks %s: %s", want, row)
 		}
 	}
+	if !strings.Contains(page, `href="/merchant/`+acc.MerchantID+`/reports?mode=test" id="mode-switch"`) {
+		t.Error("the mode switch does not stay on the reports")
+	}
 	if !strings.Contains(page, `id="tab-reports"`) || !strings.Contains(page, `id="tab-payouts"`) || !strings.Contains(page, `id="tab-keys"`) {
 		t.Error("the dashboard tabs do not link the new pages")
 	}
