@@ -71,10 +71,10 @@ type services struct {
 	channels *channels.Directory
 	announce *announce.Service
 	chat     *chat.Service // run its signal listener: chat.Run(ctx)
-	apikeys  *apikey.Service
-	merchant *merchant.Service // connect webhooks with merchant.SetEvents
 	reports  *merchant.Reports
 	payouts  *merchant.Payouts // register its settlement: payouts.Register(runner)
+	apikeys  *apikey.Service
+	merchant *merchant.Service // connect webhooks with merchant.SetEvents
 }
 
 // newServices builds the accounts, the second factor and the wallet. Account
@@ -211,14 +211,12 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 		Chat:          svc.chat,
 		APIKeys:       svc.apikeys,
 		Merchant:      svc.merchant,
-		// Merchant reports, payouts and the key page's audit records.
-		MerchantReports: svc.reports,
-		MerchantPayouts: svc.payouts,
-		MerchantAudit:   db.MerchantReports(),
 	}
 	if dev != nil {
 		o.DevClock = dev
 	}
+	// Merchant reports, payouts and the key page's audit records.
+	o.MerchantReports, o.MerchantPayouts, o.MerchantAudit = svc.reports, svc.payouts, db.MerchantReports()
 	site, err := web.New(o)
 	if err != nil {
 		return err

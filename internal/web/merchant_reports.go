@@ -58,17 +58,16 @@ func (s *Site) merchantReportRoutes() []route {
 
 // merchantTabs are the dashboard tabs beyond payments and team.
 type merchantTabs struct {
-	Reports, Payouts, Keys, Webhooks bool
+	Reports, Payouts, Keys bool
 	// Here is the page the mode switch stays on ("": the dashboard).
 	Here string
 }
 
 func (s *Site) merchantTabs(a merchant.Access) merchantTabs {
 	return merchantTabs{
-		Reports:  s.merchantReports != nil,
-		Payouts:  s.merchantPayouts != nil,
-		Keys:     s.apiKeys != nil && (a.Role == merchant.Owner || a.Role == merchant.Developer),
-		Webhooks: s.webhooks != nil && s.webhookMerchants != nil,
+		Reports: s.merchantReports != nil,
+		Payouts: s.merchantPayouts != nil,
+		Keys:    s.apiKeys != nil && (a.Role == merchant.Owner || a.Role == merchant.Developer),
 	}
 }
 
