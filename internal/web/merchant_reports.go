@@ -337,6 +337,14 @@ func (s *Site) merchantPayoutRequest(w http.ResponseWriter, r *http.Request, si 
 		}
 		again(me.status(), &me, stepUp{})
 	}
+	if id := vals.Get("id"); id != "" {
+		// The same form again (a double click, a reload): its payout,
+		// without asking for the code or recording it twice.
+		if p, err := s.merchantPayouts.Payout(r.Context(), a, id); err == nil {
+			http.Redirect(w, r, "/merchant/"+a.MerchantID+"/payouts/"+p.ID+"?mode="+string(a.Mode), http.StatusSeeOther)
+			return
+		}
+	}
 	cur, err := money.Lookup(strings.TrimSpace(vals.Get("currency")))
 	if err != nil {
 		fail(merchant.ErrInvalidCurrency)
