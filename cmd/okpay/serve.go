@@ -93,6 +93,7 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	// Payments, sessions and refunds announce themselves as webhook events
 	// written in the merchant's own transaction.
 	svc.merchant.SetEvents(db.MerchantEvents(cfg.BaseURL))
+	svc.payouts.Register(runner)
 	hooks, err := newWebhooks(cfg, a.getenv, log, db) // webhooks.go
 	if err != nil {
 		ln.Close()

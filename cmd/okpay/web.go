@@ -72,6 +72,8 @@ type services struct {
 	channels *channels.Directory
 	announce *announce.Service
 	chat     *chat.Service // run its signal listener: chat.Run(ctx)
+	reports  *merchant.Reports
+	payouts  *merchant.Payouts // register its settlement: payouts.Register(runner)
 	apikeys  *apikey.Service
 	merchant *merchant.Service // connect webhooks with merchant.SetEvents
 	webhooks *webhook.Service  // built by serve (newWebhooks), with its jobs
@@ -154,6 +156,9 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if svc.merchant, err = newMerchant(cfg, db, l, w, second); err != nil { // merchant.go
 		return services{}, err
 	}
+	if svc.reports, svc.payouts, err = newMerchantExtras(cfg, db, svc.merchant, w); err != nil { // merchant_reports.go
+		return services{}, err
+	}
 	return svc, nil
 }
 
@@ -214,6 +219,8 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 	if dev != nil {
 		o.DevClock = dev
 	}
+	// Merchant reports, payouts and the key page's audit records.
+	o.MerchantReports, o.MerchantPayouts, o.MerchantAudit = svc.reports, svc.payouts, db.MerchantReports()
 	site, err := web.New(o)
 	if err != nil {
 		return err

@@ -394,7 +394,8 @@ func (t MerchantTx) InsertPayment(ctx context.Context, p merchant.Payment) error
 func (t MerchantTx) UpdatePayment(ctx context.Context, p merchant.Payment) (bool, error) {
 	n, err := t.q.Exec(ctx, `UPDATE merchant_payments SET status = $1, method = $2, attempt = $3, payer_user_id = $4,
 		source_account = $5, charge_id = $6, card_brand = $7, card_last4 = $8, challenge = $9, failure_code = $10,
-		amount_captured = $11, fee = $12, updated_at = $13, version = version + 1
+		amount_captured = $11, fee = $12, updated_at = $13, version = version + 1,
+		captured_at = CASE WHEN captured_at = 0 AND $1 = 'succeeded' THEN $13 ELSE captured_at END
 		WHERE id = $14 AND version = $15`,
 		string(p.Status), string(p.Method), p.Attempt, p.PayerUserID, p.SourceAccount, p.ChargeID, p.CardBrand, p.CardLast4,
 		p.Challenge, p.FailureCode, p.AmountCaptured, p.Fee, nanos(p.UpdatedAt), p.ID, p.Version)

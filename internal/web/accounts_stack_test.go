@@ -51,6 +51,7 @@ type stack struct {
 	hasher      *countingHasher
 	support     *support.Service
 	merchant    *merchant.Service
+	payouts     *merchant.Payouts
 }
 
 // testRates are exchange rates for the stack (per 1 EUR).
@@ -238,8 +239,12 @@ func newStack(t *testing.T, now func() time.Time, baseURL string, o web.Options)
 	o.Chat = newTestChat(db, o.Support, now)
 	o.APIKeys = apikey.New(apikey.Options{Store: db.APIKeys(), StepUp: second, Now: now})
 	o.Merchant = newTestMerchant(t, db, l, o.Wallet, second, now)
+	if o.MerchantReports == nil {
+		o.MerchantReports, o.MerchantPayouts = newTestMerchantExtras(t, db, o.Merchant, o.Wallet, now)
+		o.MerchantAudit = db.MerchantReports()
+	}
 	site := mustSite(t, o)
-	return &stack{merchant: o.Merchant, db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, withdrawals: o.Withdrawals, risk: rk, kyc: o.KYC, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h, support: o.Support}
+	return &stack{merchant: o.Merchant, payouts: o.MerchantPayouts, db: db, auth: svc, second: second, mails: rec, wallet: o.Wallet, bank: bank, withdrawals: o.Withdrawals, risk: rk, kyc: o.KYC, logs: logs, log: log, site: site, handler: site.Handler(), hasher: h, support: o.Support}
 }
 
 // mustSignUp creates and verifies nothing: a plain customer account.
@@ -280,6 +285,9 @@ func serveWithMailbox(t *testing.T, o web.Options) (*stack, *httptest.Server) {
 	st.bank.Register(runner)
 	st.risk.Register(runner)
 	st.withdrawals.Register(runner)
+	if st.payouts != nil {
+		st.payouts.Register(runner)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runner.Run(ctx) }()

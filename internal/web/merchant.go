@@ -148,11 +148,14 @@ type merchantHeader struct {
 	Access   merchant.Access
 	RoleName string
 	Live     bool
+	// Tabs says which of the optional pages the tabs link to.
+	Tabs merchantTabs
 }
 
 func (s *Site) merchantHeader(r *http.Request, a merchant.Access) (merchantHeader, error) {
 	m, err := s.merchant.Merchant(r.Context(), a)
-	return merchantHeader{Merchant: m, Access: a, RoleName: s.Locale(r).T(merchantRoleKeys[a.Role]), Live: a.Mode.Live()}, err
+	return merchantHeader{Merchant: m, Access: a, RoleName: s.Locale(r).T(merchantRoleKeys[a.Role]), Live: a.Mode.Live(),
+		Tabs: s.merchantTabs(a)}, err
 }
 
 // merchantHomeData is what merchant_home.html shows.

@@ -167,6 +167,13 @@ type Options struct {
 	// acts for; the pages exist only with both.
 	Webhooks         *webhook.Service
 	WebhookMerchants WebhookMerchants
+	// MerchantReports and MerchantPayouts are the merchant dashboard's
+	// reports (/merchant/{id}/reports) and payouts (/merchant/{id}/payouts);
+	// MerchantAudit records the merchant key page's changes
+	// (/merchant/{id}/keys, with APIKeys).
+	MerchantReports *merchant.Reports
+	MerchantPayouts *merchant.Payouts
+	MerchantAudit   MerchantAudit
 }
 
 // Site is the web front end: pages, their templates and catalogues, and the
@@ -208,6 +215,10 @@ type Site struct {
 
 	webhooks         *webhook.Service
 	webhookMerchants WebhookMerchants
+
+	merchantReports *merchant.Reports
+	merchantPayouts *merchant.Payouts
+	merchantAudit   MerchantAudit
 }
 
 // SiteInfo is what every page may say about the platform itself; templates
@@ -251,6 +262,9 @@ func New(o Options) (*Site, error) {
 		merchant:         o.Merchant,
 		webhooks:         o.Webhooks,
 		webhookMerchants: o.WebhookMerchants,
+		merchantReports:  o.MerchantReports,
+		merchantPayouts:  o.MerchantPayouts,
+		merchantAudit:    o.MerchantAudit,
 	}
 	if o.Methods != nil {
 		s.methods = *o.Methods
@@ -447,6 +461,7 @@ func (s *Site) routes() []route {
 		rs = append(rs, s.chatRoutes()...)
 	}
 	rs = append(rs, s.merchantRoutes()...)
+	rs = append(rs, s.merchantReportRoutes()...)
 	if s.auth != nil && s.kyc != nil {
 		rs = append(rs,
 			route{"GET /account/limits", s.requireUser(s.limitsPage)},
