@@ -13,6 +13,7 @@ import (
 	"github.com/okpay/okpay/internal/server"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/wallet/adapt"
+	"github.com/okpay/okpay/internal/web"
 )
 
 // newAPIKeys is the API key service: customers' and merchants' keys,
@@ -24,8 +25,9 @@ func newAPIKeys(cfg config.Config, db *sqlstore.DB, second *twofactor.Service) *
 
 // apiRegistry collects the /v1 routes. A package that serves part of the
 // API adds its routes here (walletapi.Register, and the like).
-func apiRegistry(cfg config.Config, svc services) *httpapi.Registry {
+func apiRegistry(cfg config.Config, svc services, site *web.Site) *httpapi.Registry {
 	reg := httpapi.NewRegistry()
+	site.RegisterAPI(reg) // GET /v1/verify, served by the site without a key
 	walletapi.Register(reg, walletapi.Options{Wallet: svc.wallet, Keys: svc.apikeys, Rates: adapt.Rates(svc.rates), Now: cfg.Now})
 	merchantapi.Register(reg, merchantapi.Options{Merchants: svc.merchant, Webhooks: svc.webhooks, BaseURL: cfg.BaseURL, Now: cfg.Now})
 	return reg
@@ -34,8 +36,8 @@ func apiRegistry(cfg config.Config, svc services) *httpapi.Registry {
 // mountAPI mounts the JSON API at /v1 (with /v1/openapi.json and the
 // reference page /docs/api) and registers the purge of old
 // Idempotency-Keys with the job runner.
-func mountAPI(srv *server.Server, runner *jobs.Runner, cfg config.Config, log *slog.Logger, db *sqlstore.DB, svc services) error {
-	api, err := httpapi.New(apiRegistry(cfg, svc), httpapi.Options{
+func mountAPI(srv *server.Server, runner *jobs.Runner, cfg config.Config, log *slog.Logger, db *sqlstore.DB, svc services, site *web.Site) error {
+	api, err := httpapi.New(apiRegistry(cfg, svc, site), httpapi.Options{
 		Keys: svc.apikeys, Idempotency: db.APIIdempotency(), Logger: log, Now: cfg.Now, BaseURL: cfg.BaseURL,
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -35,10 +36,21 @@ func TestServeAPI(t *testing.T) {
 		if err := json.Unmarshal([]byte(doc), &d); code != 200 || err != nil || d.OpenAPI != "3.1.0" {
 			t.Fatalf("GET /v1/openapi.json = %d, %v", code, err)
 		}
-		for _, p := range []string{"/v1/balance", "/v1/transfers", "/v1/transfers/{id}", "/v1/history"} {
+		for _, p := range []string{"/v1/balance", "/v1/transfers", "/v1/transfers/{id}", "/v1/history", "/v1/payment_intents", "/v1/verify"} {
 			if d.Paths[p] == nil {
 				t.Errorf("the served document lacks %s", p)
 			}
+		}
+		// The public channel check is served by the site, without a key,
+		// and documented as such.
+		if op, _ := d.Paths["/v1/verify"]["get"].(map[string]any); op == nil || fmt.Sprint(op["security"]) != "[]" {
+			t.Errorf("/v1/verify is documented as %v, want a public GET", d.Paths["/v1/verify"])
+		}
+		if code, body := n.get("/v1/verify?value=0kpay.com"); code != 200 || !strings.Contains(body, `"verdict":"suspicious"`) {
+			t.Errorf("GET /v1/verify?value=0kpay.com = %d %s", code, body)
+		}
+		if code, body := n.get("/v1/verify"); code != 400 || !strings.Contains(body, `"code":"value_missing"`) || !strings.Contains(doc, "value_missing") {
+			t.Errorf("GET /v1/verify without a value = %d %s (or the code is not documented)", code, body)
 		}
 		if code, page := n.get("/docs/api"); code != 200 || !strings.Contains(page, "/v1/transfers") || !strings.Contains(page, "idempotency_key_in_use") {
 			t.Errorf("GET /docs/api = %d", code)

@@ -102,11 +102,12 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	hooks.Register(runner)
 	svc.webhooks = hooks
 	// Web pages, the /v1 API and the SMTP listener mount here.
-	if err := mountAPI(srv, runner, cfg, log, db, svc); err != nil { // api.go
+	site, err := mountWeb(srv, cfg, log, devClock, db, svc)
+	if err != nil {
 		ln.Close()
 		return err
 	}
-	if err := mountWeb(srv, cfg, log, devClock, db, svc); err != nil {
+	if err := mountAPI(srv, runner, cfg, log, db, svc, site); err != nil { // api.go
 		ln.Close()
 		return err
 	}

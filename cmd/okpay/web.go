@@ -189,7 +189,7 @@ func newSupport(cfg config.Config, db *sqlstore.DB, outbox *okmail.Outbox, a *au
 // switcher, the account, security and wallet pages, the fee schedule, the
 // error pages for everything no other handler serves, and in development
 // the /dev/clock helper (loopback clients only).
-func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *clock.Offset, db *sqlstore.DB, svc services) error {
+func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *clock.Offset, db *sqlstore.DB, svc services) (*web.Site, error) {
 	o := web.Options{
 		Logger:           log,
 		Now:              cfg.Now,
@@ -223,10 +223,10 @@ func mountWeb(srv *server.Server, cfg config.Config, log *slog.Logger, dev *cloc
 	o.MerchantReports, o.MerchantPayouts, o.MerchantAudit = svc.reports, svc.payouts, db.MerchantReports()
 	site, err := web.New(o)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	site.Mount(srv)
-	return nil
+	return site, nil
 }
 
 // listenBaseURL returns cfg.BaseURL, except that development's default

@@ -138,6 +138,11 @@ type Route struct {
 	// its documentation.
 	Errors  []string
 	Handler func(r *Request) (any, error)
+	// ServedBy names the part of the program that serves a route without
+	// a key (the web site's public /v1/verify): the document lists it,
+	// with no security, and Mount leaves it to its server. Handler is
+	// nil then.
+	ServedBy string
 	// Saved, when set, turns a POST's success body into what is kept for
 	// replays of its Idempotency-Key: a secret shown once is not stored.
 	Saved func(body []byte) []byte
@@ -200,8 +205,8 @@ func (g *Registry) Add(rs ...Route) {
 			panic("httpapi: route " + r.Path + ": method " + r.Method)
 		case !pathRE.MatchString(r.Path):
 			panic("httpapi: route path " + r.Path)
-		case r.Handler == nil || r.Response == nil || r.OperationID == "" || r.Summary == "":
-			panic("httpapi: route " + r.Method + " " + r.Path + " needs a handler, a response schema, an operation id and a summary")
+		case (r.Handler == nil) == (r.ServedBy == "") || r.Response == nil || r.OperationID == "" || r.Summary == "":
+			panic("httpapi: route " + r.Method + " " + r.Path + " needs a handler (or ServedBy, not both), a response schema, an operation id and a summary")
 		case r.Method != http.MethodPost && r.Body != nil:
 			panic("httpapi: route " + r.Method + " " + r.Path + " takes no body")
 		}
@@ -333,7 +338,9 @@ type Mux interface {
 // the reference page at /docs/api and a JSON 404 for the rest of /v1/.
 func (a *API) Mount(m Mux) {
 	for _, rt := range a.reg.Routes() {
-		m.Handle(rt.Method+" "+rt.Path, a.handler(rt))
+		if rt.ServedBy == "" {
+			m.Handle(rt.Method+" "+rt.Path, a.handler(rt))
+		}
 	}
 	m.Handle("GET /v1/openapi.json", http.HandlerFunc(a.serveDocument))
 	m.Handle("GET /docs/api", http.HandlerFunc(a.serveReference))

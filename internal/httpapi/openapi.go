@@ -153,6 +153,9 @@ func operation(rt Route, codes []ErrorCode) map[string]any {
 	if rt.Tag != "" {
 		op["tags"] = []string{rt.Tag}
 	}
+	if rt.ServedBy != "" {
+		op["security"] = []any{} // public: no key
+	}
 	if rt.Body != nil {
 		op["requestBody"] = map[string]any{
 			"required": true,

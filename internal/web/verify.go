@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/okpay/okpay/internal/channels"
+	"github.com/okpay/okpay/internal/httpapi"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
 
@@ -190,7 +191,7 @@ func (s *Site) verifyAPI(w http.ResponseWriter, r *http.Request) {
 		key, code, ok := verifyError(err)
 		if !ok {
 			s.log.ErrorContext(r.Context(), "web: verify", "err", err)
-			writeJSON(w, http.StatusInternalServerError, apiError{apiErrorBody{Type: "api_error", Code: "internal", Message: loc.T("channels.api.internal")}})
+			writeJSON(w, http.StatusInternalServerError, apiError{apiErrorBody{Type: httpapi.TypeAPI, Code: httpapi.CodeInternal, Message: loc.T("channels.api.internal")}})
 			return
 		}
 		writeJSON(w, http.StatusBadRequest, apiError{apiErrorBody{Type: "invalid_request_error", Code: code, Message: loc.T(key), Param: "value"}})
@@ -208,4 +209,45 @@ func (s *Site) verifyAPI(w http.ResponseWriter, r *http.Request) {
 		out.Reasons = append(out.Reasons, verifyReason{Code: x.Code, Detail: x.Detail, Message: reasonText(loc, res, x)})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// RegisterAPI documents GET /v1/verify, which the site serves without a
+// key (in the reader's language), in the API's registry, with its codes,
+// so /v1/openapi.json and /docs/api describe every /v1 route.
+func (s *Site) RegisterAPI(reg *httpapi.Registry) {
+	if s.channels == nil {
+		return
+	}
+	reg.Codes(
+		httpapi.ErrorCode{Code: "value_missing", Status: http.StatusBadRequest, Type: httpapi.TypeInvalidRequest, Doc: "`value` is empty: give the address, domain, link or phone number to check."},
+		httpapi.ErrorCode{Code: "value_too_long", Status: http.StatusBadRequest, Type: httpapi.TypeInvalidRequest, Doc: "`value` is longer than any address, link or number we publish."},
+		httpapi.ErrorCode{Code: "value_unrecognized", Status: http.StatusBadRequest, Type: httpapi.TypeInvalidRequest, Doc: "`value` is not an email address, domain, link or phone number."},
+	)
+	text := func(doc string) *httpapi.Schema { return httpapi.String(doc) }
+	reg.Add(httpapi.Route{
+		Method: http.MethodGet, Path: "/v1/verify", OperationID: "verifyChannel", Tag: "Official channels",
+		Summary: "Check whether an address, domain, link or phone number is an official OKPay channel",
+		Doc: "Public: needs no key. Answers in the language of `Accept-Language` (zh-CN or en). A value that is not " +
+			"official but looks like one is `suspicious`, with the reasons (look-alike characters, punycode, extra words, " +
+			"another ending, plain http ...).",
+		Params: []httpapi.Param{{Name: "value", In: "query", Required: true, Doc: "What to check.", Schema: text("")}},
+		Errors: []string{"value_missing", "value_too_long", "value_unrecognized"},
+		Response: httpapi.Object("The verdict.", map[string]*httpapi.Schema{
+			"value":    text("The value as checked."),
+			"kind":     text("email, domain, url or phone."),
+			"verdict":  httpapi.Enum("official, suspicious or unknown.", string(channels.Official), string(channels.Suspicious), string(channels.Unknown)),
+			"official": httpapi.Boolean("Whether it is an official channel."),
+			"message":  text("The verdict in words."),
+			"host":     text("The host name checked (domains, links, email addresses)."),
+			"unicode":  text("The host with punycode decoded."),
+			"imitates": text("The official name a suspicious value looks like."),
+			"channel": httpapi.Object("The official channel it is.", map[string]*httpapi.Schema{
+				"id": text(""), "kind": text(""), "value": text(""), "language": text(""),
+			}, "language"),
+			"reasons": httpapi.Array("Why it looks like, but is not, ours.", httpapi.Object("A reason.", map[string]*httpapi.Schema{
+				"code": text("A stable name of the reason."), "detail": text("What exactly (a character, a word)."), "message": text("The reason in words."),
+			}, "detail")),
+		}, "host", "unicode", "imitates", "channel"),
+		ServedBy: "web",
+	})
 }
