@@ -369,6 +369,8 @@ type Service struct {
 	log     *slog.Logger
 
 	accounts sync.Map // ledger ref -> account id
+
+	disputes *disputes // nil until EnableDisputes
 }
 
 // New checks the options and returns the service.
