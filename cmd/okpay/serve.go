@@ -90,6 +90,7 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	svc.withdraw.Register(runner)
 	svc.dormancy.Register(runner)
 	svc.merchant.Register(runner)
+	svc.merchant.RegisterDisputes(runner)
 	hooks, err := newWebhooks(cfg, a.getenv, log, db) // webhooks.go
 	if err != nil {
 		ln.Close()

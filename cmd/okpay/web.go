@@ -152,6 +152,9 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if svc.merchant, err = newMerchant(cfg, db, l, w, second); err != nil { // merchant.go
 		return services{}, err
 	}
+	if err := enableDisputes(cfg, db, svc.merchant, mailer); err != nil { // disputes.go
+		return services{}, err
+	}
 	return svc, nil
 }
 
