@@ -1217,40 +1217,64 @@ func (s *Service) coverAfterCapture(ctx context.Context, p Payment) {
 	}
 }
 
-// Receivable returns what the merchant owes in each currency of mode
-// (posted: from lost disputes), after covering what its balances can.
-func (s *Service) Receivable(ctx context.Context, merchantID string, mode Mode) ([]money.Amount, error) {
-	var out []money.Amount
+// receivables covers what it can and returns, per currency of mode, what
+// the merchant owes (posted: from lost disputes) and what it may owe (the
+// shortfall of open disputes, pending until they are decided).
+func (s *Service) receivables(ctx context.Context, merchantID string, mode Mode) (owed, pending []money.Amount, err error) {
 	for _, code := range s.cfg.Currencies {
 		cur, err := money.Lookup(code)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := s.cover(ctx, merchantID, mode, code); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		rid, err := s.receivable(ctx, merchantID, mode, code)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		r, err := s.ledger.Account(ctx, rid)
 		if err != nil {
-			return nil, unavailable("receivable", err)
+			return nil, nil, unavailable("receivable", err)
 		}
-		if owed := r.DebitsPosted - r.CreditsPosted; owed > 0 {
-			out = append(out, money.Amount{Minor: owed, Currency: cur})
+		if n := r.DebitsPosted - r.CreditsPosted; n > 0 {
+			owed = append(owed, money.Amount{Minor: n, Currency: cur})
+		}
+		if r.DebitsPending > 0 {
+			pending = append(pending, money.Amount{Minor: r.DebitsPending, Currency: cur})
 		}
 	}
-	return out, nil
+	return owed, pending, nil
+}
+
+// Receivable returns what the merchant owes in each currency of mode from
+// lost disputes, after covering what its balances can.
+func (s *Service) Receivable(ctx context.Context, merchantID string, mode Mode) ([]money.Amount, error) {
+	owed, _, err := s.receivables(ctx, merchantID, mode)
+	return owed, err
 }
 
 // PayoutBlocked reports whether the merchant's payouts in mode must wait:
-// a lost dispute left a receivable its balances have not covered yet.
-// It covers what it can first, so a merchant whose later payments paid
-// the debt is unblocked by this call. owed lists what is still owed.
+// a lost dispute left a receivable its balances have not covered yet, or
+// an open dispute's shortfall may become one (until it is decided). It
+// covers what it can first, so a merchant whose later payments paid the
+// debt is unblocked by this call. owed lists what is owed, posted and
+// pending together, per currency.
 func (s *Service) PayoutBlocked(ctx context.Context, merchantID string, mode Mode) (blocked bool, owed []money.Amount, err error) {
-	owed, err = s.Receivable(ctx, merchantID, mode)
-	return len(owed) > 0, owed, err
+	posted, pending, err := s.receivables(ctx, merchantID, mode)
+	if err != nil {
+		return false, nil, err
+	}
+	byCur := map[string]int{}
+	for _, a := range append(posted, pending...) {
+		if i, ok := byCur[a.Currency.Code]; ok {
+			owed[i].Minor += a.Minor
+			continue
+		}
+		byCur[a.Currency.Code] = len(owed)
+		owed = append(owed, a)
+	}
+	return len(owed) > 0, owed, nil
 }
 
 // DisputeSweepJob finishes disputes left opening or closing.

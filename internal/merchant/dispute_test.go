@@ -423,12 +423,20 @@ func TestLostDisputeReceivableBlocksPayouts(t *testing.T) {
 		if got, _ := en.merchantUSD(a); got != 0 {
 			t.Errorf("merchant available while disputed = %d, want 0", got)
 		}
+		// While it is open, the shortfall may become owed: payouts wait.
+		blocked, owed, err := en.svc.PayoutBlocked(ctx, a.MerchantID, merchant.Live)
+		if err != nil || !blocked || len(owed) != 1 || owed[0].Minor != shortfall {
+			t.Errorf("while open: blocked %v owed %v (%v), want blocked owing %d", blocked, owed, err, shortfall)
+		}
+		if got, _ := en.svc.Receivable(ctx, a.MerchantID, merchant.Live); len(got) != 0 {
+			t.Errorf("receivable posted while open: %v", got)
+		}
 		_, err = en.svc.Decide(ctx, merchant.Decision{Actor: supervisor, DisputeID: d.ID, Outcome: merchant.DisputeLost})
 		mustOK(t, "lost", err)
 		if got := en.available(payer); got != 100_00 {
 			t.Errorf("payer got back %d, want 10000", got)
 		}
-		blocked, owed, err := en.svc.PayoutBlocked(ctx, a.MerchantID, merchant.Live)
+		blocked, owed, err = en.svc.PayoutBlocked(ctx, a.MerchantID, merchant.Live)
 		mustOK(t, "payout check", err)
 		if !blocked || len(owed) != 1 || owed[0].Minor != shortfall || owed[0].Currency.Code != "USD" {
 			t.Fatalf("blocked %v owed %v, want blocked owing %d USD", blocked, owed, shortfall)
@@ -502,3 +510,98 @@ func TestRefundAndDisputeNeverExceedCaptured(t *testing.T) {
 }
 
 func jobsClaimed() jobs.Claimed { return jobs.Claimed{} }
+
+// A won dispute with a shortfall: both holds are voided, nothing is owed,
+// payouts are free again.
+func TestWonDisputeWithShortfallOwesNothing(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		en := newEnv(t, e)
+		enableDisputes(t, en)
+		ctx := context.Background()
+		_, a := en.merchant(merchant.Live)
+		p, payer := paid(t, en, a, 100_00)
+		net, _ := en.merchantUSD(a)
+		d, err := en.svc.Dispute(ctx, merchant.OpenDispute{PaymentID: p.ID, UserID: payer, Reason: merchant.ReasonOther, Message: "x"})
+		mustOK(t, "dispute", err)
+		if d.Shortfall == 0 {
+			t.Fatal("expected a shortfall")
+		}
+		_, err = en.svc.Decide(ctx, merchant.Decision{Actor: supervisor, DisputeID: d.ID, Outcome: merchant.DisputeWon})
+		mustOK(t, "won", err)
+		if got, _ := en.merchantUSD(a); got != net {
+			t.Errorf("merchant available = %d, want %d", got, net)
+		}
+		blocked, owed, err := en.svc.PayoutBlocked(ctx, a.MerchantID, merchant.Live)
+		if err != nil || blocked || len(owed) != 0 {
+			t.Errorf("blocked %v owed %v (%v)", blocked, owed, err)
+		}
+		r := en.account(merchant.ReceivableRef(a.MerchantID, merchant.Live, "USD"))
+		if r.DebitsPending != 0 || r.DebitsPosted != 0 || r.CreditsPosted != 0 {
+			t.Errorf("receivable moved: %+v", r)
+		}
+		if got := en.available(payer); got != 0 {
+			t.Errorf("payer got %d", got)
+		}
+	})
+}
+
+// A partly refunded payment: the dispute covers what is left, and losing
+// it gives the payer exactly the captured amount back in all.
+func TestDisputeAfterPartialRefund(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		en := newEnv(t, e)
+		enableDisputes(t, en)
+		ctx := context.Background()
+		_, a := en.merchant(merchant.Live)
+		paid(t, en, a, 300_00)
+		p, payer := paid(t, en, a, 100_00)
+		_, err := en.svc.Refund(ctx, a, merchant.RefundRequest{PaymentID: p.ID, Amount: amt(30_00)})
+		mustOK(t, "refund", err)
+		d, err := en.svc.Dispute(ctx, merchant.OpenDispute{PaymentID: p.ID, UserID: payer, Reason: merchant.ReasonNotAsDescribed, Message: "broken"})
+		mustOK(t, "dispute", err)
+		if d.Amount.Minor != 70_00 {
+			t.Fatalf("disputed %d, want 7000", d.Amount.Minor)
+		}
+		_, err = en.svc.Decide(ctx, merchant.Decision{Actor: supervisor, DisputeID: d.ID, Outcome: merchant.DisputeLost})
+		mustOK(t, "lost", err)
+		if got := en.available(payer); got != 100_00 {
+			t.Errorf("payer has %d back in all, want 10000", got)
+		}
+		_, err = en.svc.Refund(ctx, a, merchant.RefundRequest{PaymentID: p.ID, Amount: amt(1)})
+		mustErr(t, "refund beyond captured", err, merchant.ErrRefundExceeds)
+	})
+}
+
+// A test-mode card payment by a signed-in shopper is disputed in test
+// mode: only test accounts move, and the live merchant sees nothing.
+func TestTestModeDispute(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		en := newEnv(t, e)
+		enableDisputes(t, en)
+		ctx := context.Background()
+		_, a := en.merchant(merchant.Test)
+		shopper := en.user()
+		p, err := en.svc.CreatePayment(ctx, a, merchant.PaymentRequest{Amount: amt(12_00)})
+		mustOK(t, "create", err)
+		p, err = en.svc.PayCard(ctx, merchant.CardPayment{PaymentID: p.ID, Card: testCard("4242424242424242"), PayerUserID: shopper.ID})
+		mustOK(t, "pay", err)
+		d, err := en.svc.Dispute(ctx, merchant.OpenDispute{PaymentID: p.ID, UserID: shopper.ID, Reason: merchant.ReasonDuplicate, Message: "twice"})
+		mustOK(t, "dispute", err)
+		if d.Livemode {
+			t.Error("a test payment's dispute is live")
+		}
+		live := a
+		live.Mode = merchant.Live
+		if ds, _ := en.svc.MerchantDisputes(ctx, live); len(ds) != 0 {
+			t.Errorf("live mode lists %d disputes", len(ds))
+		}
+		_, err = en.svc.Decide(ctx, merchant.Decision{Actor: supervisor, DisputeID: d.ID, Outcome: merchant.DisputeLost})
+		mustOK(t, "lost", err)
+		if cc := en.account("test:platform:card_clearing:USD"); cc.CreditsPosted != 12_00 {
+			t.Errorf("test card clearing got back %d, want 1200", cc.CreditsPosted)
+		}
+		if h := en.account(merchant.DisputeHoldRef(merchant.Test, "USD")); h.Balance() != 0 {
+			t.Errorf("test dispute hold left %d", h.Balance())
+		}
+	})
+}
