@@ -95,15 +95,17 @@ var disputeMailBodyKeys = map[string]string{
 	"merchant.lost":           "disputes.mail.merchant.lost.body",
 }
 
+func init() {
+	// The dispute refusals are the merchant service's too: every page
+	// naming a merchant refusal names them.
+	for code, key := range disputeErrorKeys {
+		merchantErrorKeys[code] = key
+	}
+}
+
 // disputeRefusal is a refusal of the dispute service in the reader's
 // language; ok is false for errors that are not refusals.
-func disputeRefusal(loc *i18n.Locale, err error) (merchantError, bool) {
-	code := merchant.ErrorCode(err)
-	if key, ok := disputeErrorKeys[code]; ok {
-		return merchantError{Code: code, Message: loc.T(key)}, true
-	}
-	return merchantRefusal(loc, err)
-}
+func disputeRefusal(loc *i18n.Locale, err error) (merchantError, bool) { return merchantRefusal(loc, err) }
 
 // disputeRow is a dispute with its words in the reader's language.
 type disputeRow struct {
