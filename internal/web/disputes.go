@@ -105,7 +105,9 @@ func init() {
 
 // disputeRefusal is a refusal of the dispute service in the reader's
 // language; ok is false for errors that are not refusals.
-func disputeRefusal(loc *i18n.Locale, err error) (merchantError, bool) { return merchantRefusal(loc, err) }
+func disputeRefusal(loc *i18n.Locale, err error) (merchantError, bool) {
+	return merchantRefusal(loc, err)
+}
 
 // disputeRow is a dispute with its words in the reader's language.
 type disputeRow struct {
