@@ -20,7 +20,7 @@ package merchant
 //     payer back (their wallet, or card clearing for a card). A posted
 //     shortfall leaves the receivable owing: the merchant's payouts are
 //     blocked (PayoutBlocked) until it is covered.
-//   - Covering: every capture, every lost dispute and every PayoutBlocked
+//   - Covering: every capture, every decided dispute and every PayoutBlocked
 //     check moves min(owed, available) from the merchant's balance into
 //     the receivable (a balancing debit). The receivable account refuses
 //     credits beyond its debits inside the commit, so a cover can never
@@ -1143,11 +1143,10 @@ func (s *Service) settle(ctx context.Context, d Dispute) (Dispute, error) {
 	if !ok {
 		return s.disputeNow(ctx, d.ID)
 	}
-	if d.Outcome == DisputeLost && d.Shortfall > 0 {
-		// Money that came in while the dispute was open covers it now.
-		if err := s.cover(ctx, d.MerchantID, modeOf(d.Livemode), cur); err != nil {
-			s.log.Warn("merchant: cover receivable", "merchant", d.MerchantID, "err", err)
-		}
+	// Money that came in while the dispute was open, or a hold given back,
+	// pays what the merchant owes first.
+	if err := s.cover(ctx, d.MerchantID, modeOf(d.Livemode), cur); err != nil {
+		s.log.Warn("merchant: cover receivable", "merchant", d.MerchantID, "err", err)
 	}
 	return d, nil
 }
@@ -1217,17 +1216,20 @@ func (s *Service) coverAfterCapture(ctx context.Context, p Payment) {
 	}
 }
 
-// receivables covers what it can and returns, per currency of mode, what
+// receivables (after covering what it can, when cover is set) returns,
+// per currency of mode, what
 // the merchant owes (posted: from lost disputes) and what it may owe (the
 // shortfall of open disputes, pending until they are decided).
-func (s *Service) receivables(ctx context.Context, merchantID string, mode Mode) (owed, pending []money.Amount, err error) {
+func (s *Service) receivables(ctx context.Context, merchantID string, mode Mode, cover bool) (owed, pending []money.Amount, err error) {
 	for _, code := range s.cfg.Currencies {
 		cur, err := money.Lookup(code)
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := s.cover(ctx, merchantID, mode, code); err != nil {
-			return nil, nil, err
+		if cover {
+			if err := s.cover(ctx, merchantID, mode, code); err != nil {
+				return nil, nil, err
+			}
 		}
 		rid, err := s.receivable(ctx, merchantID, mode, code)
 		if err != nil {
@@ -1248,9 +1250,9 @@ func (s *Service) receivables(ctx context.Context, merchantID string, mode Mode)
 }
 
 // Receivable returns what the merchant owes in each currency of mode from
-// lost disputes, after covering what its balances can.
+// lost disputes (a read: captures, decisions and PayoutBlocked cover).
 func (s *Service) Receivable(ctx context.Context, merchantID string, mode Mode) ([]money.Amount, error) {
-	owed, _, err := s.receivables(ctx, merchantID, mode)
+	owed, _, err := s.receivables(ctx, merchantID, mode, false)
 	return owed, err
 }
 
@@ -1261,7 +1263,7 @@ func (s *Service) Receivable(ctx context.Context, merchantID string, mode Mode) 
 // debt is unblocked by this call. owed lists what is owed, posted and
 // pending together, per currency.
 func (s *Service) PayoutBlocked(ctx context.Context, merchantID string, mode Mode) (blocked bool, owed []money.Amount, err error) {
-	posted, pending, err := s.receivables(ctx, merchantID, mode)
+	posted, pending, err := s.receivables(ctx, merchantID, mode, true)
 	if err != nil {
 		return false, nil, err
 	}

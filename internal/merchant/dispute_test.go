@@ -605,3 +605,42 @@ func TestTestModeDispute(t *testing.T) {
 		}
 	})
 }
+
+// An opening whose ledger answer is lost: nobody sees the dispute yet, a
+// second request is told it exists, and the sweep opens it with the same
+// transfer ids (the merchant is held once).
+func TestDisputeOpeningLostAnswer(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		en := newEnv(t, e)
+		mails := enableDisputes(t, en)
+		ctx := context.Background()
+		_, a := en.merchant(merchant.Live)
+		paid(t, en, a, 300_00)
+		p, payer := paid(t, en, a, 60_00)
+		before, _ := en.merchantUSD(a)
+		en.lossy.lose.Store(true)
+		_, err := en.svc.Dispute(ctx, merchant.OpenDispute{PaymentID: p.ID, UserID: payer, Reason: merchant.ReasonOther, Message: "lost"})
+		en.lossy.lose.Store(false)
+		mustErr(t, "open with the answer lost", err, merchant.ErrUnavailable)
+		if ds, _ := en.svc.MerchantDisputes(ctx, a); len(ds) != 0 {
+			t.Errorf("the merchant sees %d disputes still opening", len(ds))
+		}
+		if mails.count(payer, merchant.DisputeNeedsResponse) != 0 {
+			t.Error("mail went out for a dispute not yet open")
+		}
+		_, err = en.svc.Dispute(ctx, merchant.OpenDispute{PaymentID: p.ID, UserID: payer, Reason: merchant.ReasonOther, Message: "again"})
+		mustErr(t, "again", err, merchant.ErrDisputeExists)
+		en.clock.Add(time.Hour)
+		mustOK(t, "sweep", en.svc.HandleDisputeSweep(ctx, jobsClaimed()))
+		ds, _ := en.svc.MerchantDisputes(ctx, a)
+		if len(ds) != 1 || ds[0].Status != merchant.DisputeNeedsResponse {
+			t.Fatalf("after the sweep: %+v", ds)
+		}
+		if got, _ := en.merchantUSD(a); got != before-60_00 {
+			t.Errorf("merchant available %d, want %d (held once)", got, before-60_00)
+		}
+		if mails.count(payer, merchant.DisputeNeedsResponse) != 1 {
+			t.Error("the payer was not told once the dispute opened")
+		}
+	})
+}

@@ -119,7 +119,7 @@ type disputeRow struct {
 
 func disputeRowOf(loc *i18n.Locale, d merchant.Dispute) disputeRow {
 	st := d.Status
-	if st == merchant.DisputeClosing {
+	if st == merchant.DisputeClosing || st == merchant.DisputeOpening {
 		st = merchant.DisputeUnderReview
 	}
 	return disputeRow{Dispute: d, StatusName: loc.T(disputeStatusKeys[st]), ReasonName: loc.T(disputeReasonKeys[d.Reason]),

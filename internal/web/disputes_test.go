@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/clock"
@@ -341,5 +342,46 @@ func TestDisputeAuthorisation(t *testing.T) {
 	}
 	if resp := postEvidence(t, st, sa, pathA+"/evidence", "late", nil); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("evidence after the decision = %d, want 422", resp.StatusCode)
+	}
+}
+
+// TestDisputeEvidenceDeadline: the merchant's page shows the terms and
+// the deadline; after it the form is gone and a post is refused with a
+// clear error, storing nothing.
+func TestDisputeEvidenceDeadline(t *testing.T) {
+	clk := clock.NewSettable(stackTime)
+	st := newStack(t, clk.Now, "http://okpay.test", web.Options{})
+	st.enableTestDisputes(t)
+	owner := st.mustSignUp(t, "owner@example.com", "correct horse battery", "zh-CN")
+	acc := st.mustMerchant(t, owner.ID, "Tea House")
+	st.mustPaid(t, acc, "rich@example.com", 100_00)
+	p, buyer := st.paidBy(t, acc, "buyer@example.com", "en", 10_00)
+	d, err := st.merchant.Dispute(context.Background(), merchant.OpenDispute{PaymentID: p.ID, UserID: buyer.ID,
+		Reason: merchant.ReasonDuplicate, Message: "charged twice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/merchant/" + acc.MerchantID + "/disputes/" + d.ID
+	so := st.mustLogin(t, owner.Email, "correct horse battery")
+	page := bodyOf(t, get(t, st.handler, "/merchant/"+acc.MerchantID+"/disputes?mode=live", so))
+	if !strings.Contains(page, "7 个自然日") || !strings.Contains(page, d.ID) {
+		t.Errorf("dispute list lacks the terms or the dispute:\n%s", page)
+	}
+	page = bodyOf(t, get(t, st.handler, path+"?mode=live", so))
+	if !strings.Contains(page, `id="evidence-submit"`) {
+		t.Errorf("before the deadline the form is missing:\n%s", page)
+	}
+	clk.Add(7*24*time.Hour + time.Minute)
+	so = st.mustLogin(t, owner.Email, "correct horse battery")
+	page = bodyOf(t, get(t, st.handler, path+"?mode=live", so))
+	if strings.Contains(page, `id="evidence-submit"`) || !strings.Contains(page, `id="deadline-passed"`) {
+		t.Errorf("after the deadline the page still offers the form:\n%s", page)
+	}
+	resp := postEvidence(t, st, so, path+"/evidence", "late but true", map[string][]byte{"late.png": pngBytes(t)})
+	if body := bodyOf(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "举证期限已过，无法再提交证据。") {
+		t.Errorf("late evidence = %d:\n%s", resp.StatusCode, body)
+	}
+	if n := st.evidenceCount(t); n != 0 {
+		t.Errorf("late evidence stored %d rows", n)
 	}
 }
