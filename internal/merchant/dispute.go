@@ -73,30 +73,6 @@ var (
 	errDisputeHoldRejected = errors.New("merchant: the dispute hold was refused")
 )
 
-func init() {
-	// Before ErrUnavailable (the last entry), so a refusal wins.
-	last := errorCodes[len(errorCodes)-1]
-	errorCodes = append(errorCodes[:len(errorCodes)-1], []struct {
-		err  error
-		code string
-	}{
-		{ErrDisputesOff, "disputes_off"},
-		{ErrDisputeExists, "dispute_exists"},
-		{ErrNotDisputable, "not_disputable"},
-		{ErrNothingToDispute, "nothing_to_dispute"},
-		{ErrInvalidReason, "invalid_reason"},
-		{ErrDisputeText, "invalid_dispute_text"},
-		{ErrDisputeClosed, "dispute_closed"},
-		{ErrDeadlinePassed, "deadline_passed"},
-		{ErrEvidenceEmpty, "evidence_empty"},
-		{ErrEvidenceType, "evidence_type"},
-		{ErrEvidenceTooLarge, "evidence_too_large"},
-		{ErrEvidenceTooMany, "evidence_too_many"},
-		{ErrInvalidOutcome, "invalid_outcome"},
-		last,
-	}...)
-}
-
 // PrefixDispute and PrefixEvidence are the ids of disputes and their
 // evidence.
 const (

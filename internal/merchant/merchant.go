@@ -124,6 +124,20 @@ var errorCodes = []struct {
 	{ErrMerchantInsufficent, "merchant_balance_insufficient"},
 	{ErrSessionExpired, "session_expired"},
 	{ErrSessionComplete, "session_complete"},
+	// Disputes (dispute.go).
+	{ErrDisputesOff, "disputes_off"},
+	{ErrDisputeExists, "dispute_exists"},
+	{ErrNotDisputable, "not_disputable"},
+	{ErrNothingToDispute, "nothing_to_dispute"},
+	{ErrInvalidReason, "invalid_reason"},
+	{ErrDisputeText, "invalid_dispute_text"},
+	{ErrDisputeClosed, "dispute_closed"},
+	{ErrDeadlinePassed, "deadline_passed"},
+	{ErrEvidenceEmpty, "evidence_empty"},
+	{ErrEvidenceType, "evidence_type"},
+	{ErrEvidenceTooLarge, "evidence_too_large"},
+	{ErrEvidenceTooMany, "evidence_too_many"},
+	{ErrInvalidOutcome, "invalid_outcome"},
 	{ErrUnavailable, "unavailable"},
 }
 

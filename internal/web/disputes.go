@@ -43,23 +43,6 @@ func (s *Site) disputesOn(h func(http.ResponseWriter, *http.Request, *signedIn))
 	}
 }
 
-// disputeErrorKeys name the dispute refusals in the reader's language.
-var disputeErrorKeys = map[string]string{
-	"disputes_off":         "disputes.error.disputes_off",
-	"dispute_exists":       "disputes.error.dispute_exists",
-	"not_disputable":       "disputes.error.not_disputable",
-	"nothing_to_dispute":   "disputes.error.nothing_to_dispute",
-	"invalid_reason":       "disputes.error.invalid_reason",
-	"invalid_dispute_text": "disputes.error.invalid_dispute_text",
-	"dispute_closed":       "disputes.error.dispute_closed",
-	"deadline_passed":      "disputes.error.deadline_passed",
-	"evidence_empty":       "disputes.error.evidence_empty",
-	"evidence_type":        "disputes.error.evidence_type",
-	"evidence_too_large":   "disputes.error.evidence_too_large",
-	"evidence_too_many":    "disputes.error.evidence_too_many",
-	"invalid_outcome":      "disputes.error.invalid_outcome",
-}
-
 var disputeStatusKeys = map[merchant.DisputeStatus]string{
 	merchant.DisputeNeedsResponse: "disputes.status.needs_response",
 	merchant.DisputeUnderReview:   "disputes.status.under_review",
@@ -93,14 +76,6 @@ var disputeMailBodyKeys = map[string]string{
 	"merchant.needs_response": "disputes.mail.merchant.opened.body",
 	"merchant.won":            "disputes.mail.merchant.won.body",
 	"merchant.lost":           "disputes.mail.merchant.lost.body",
-}
-
-func init() {
-	// The dispute refusals are the merchant service's too: every page
-	// naming a merchant refusal names them.
-	for code, key := range disputeErrorKeys {
-		merchantErrorKeys[code] = key
-	}
 }
 
 // disputeRefusal is a refusal of the dispute service in the reader's
