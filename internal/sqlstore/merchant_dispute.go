@@ -18,6 +18,9 @@ type DisputeStore struct{ db *DB }
 var (
 	_ merchant.DisputeStore = (*DisputeStore)(nil)
 	_ merchant.DisputeTx    = DisputeTx{}
+	// A merchant events sink writes through the transaction it is given:
+	// dispute events come with a DisputeTx, which offers it as MerchantTx does.
+	_ interface{ Querier() Querier } = DisputeTx{}
 )
 
 // Disputes returns the merchant disputes' store.
