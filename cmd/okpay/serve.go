@@ -89,8 +89,8 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	svc.support.Register(runner)
 	svc.withdraw.Register(runner)
 	svc.dormancy.Register(runner)
-	svc.merchant.Register(runner)
 	svc.merchant.RegisterDisputes(runner)
+	svc.merchant.Register(runner)
 	hooks, err := newWebhooks(cfg, a.getenv, log, db) // webhooks.go
 	if err != nil {
 		ln.Close()

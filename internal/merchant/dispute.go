@@ -256,10 +256,12 @@ type DisputeStore interface {
 	StaleDisputes(ctx context.Context, before time.Time, limit int) ([]string, error)
 }
 
-// DisputeTx is the store inside one transaction. It is a Tx too, so the
-// events sink records through it.
+// DisputeTx is the store inside one transaction.
 type DisputeTx interface {
 	Tx
+	// EventsTx is the same transaction as the merchant store's own Tx,
+	// the one the events sink knows how to write through.
+	EventsTx() Tx
 	// InsertDispute adds d; false when the payment already has a dispute.
 	InsertDispute(ctx context.Context, d Dispute) (bool, error)
 	// UpdateDispute writes d when the stored version is d.Version and
@@ -673,7 +675,7 @@ func (s *Service) opened(ctx context.Context, d Dispute) (Dispute, error) {
 			return err
 		}
 		d.Version++
-		if err := s.record(ctx, tx, EventDisputeCreated, d.MerchantID, d.Livemode, d.ID, d.View()); err != nil {
+		if err := s.record(ctx, tx.EventsTx(), EventDisputeCreated, d.MerchantID, d.Livemode, d.ID, d.View()); err != nil {
 			return err
 		}
 		return s.notify(ctx, tx, d, m, members)
@@ -1108,7 +1110,7 @@ func (s *Service) settle(ctx context.Context, d Dispute) (Dispute, error) {
 			return err
 		}
 		d.Version++
-		if err := s.record(ctx, tx, EventDisputeClosed, d.MerchantID, d.Livemode, d.ID, d.View()); err != nil {
+		if err := s.record(ctx, tx.EventsTx(), EventDisputeClosed, d.MerchantID, d.Livemode, d.ID, d.View()); err != nil {
 			return err
 		}
 		return s.notify(ctx, tx, d, m, members)

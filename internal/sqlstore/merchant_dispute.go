@@ -18,9 +18,6 @@ type DisputeStore struct{ db *DB }
 var (
 	_ merchant.DisputeStore = (*DisputeStore)(nil)
 	_ merchant.DisputeTx    = DisputeTx{}
-	// A merchant events sink writes through the transaction it is given:
-	// dispute events come with a DisputeTx, which offers it as MerchantTx does.
-	_ interface{ Querier() Querier } = DisputeTx{}
 )
 
 // Disputes returns the merchant disputes' store.
@@ -34,6 +31,10 @@ type DisputeTx struct{ MerchantTx }
 func (s *DisputeStore) InDisputeTx(ctx context.Context, fn func(merchant.DisputeTx) error) error {
 	return s.db.InTx(ctx, func(tx Tx) error { return fn(DisputeTx{MerchantTx{q: tx, db: s.db}}) })
 }
+
+// EventsTx implements merchant.DisputeTx: the MerchantTx itself, which
+// the merchant events sink expects.
+func (t DisputeTx) EventsTx() merchant.Tx { return t.MerchantTx }
 
 // Outbox implements merchant.DisputeTx.
 func (t DisputeTx) Outbox() mail.OutboxTx { return t.db.OutboxTx(t.q) }
