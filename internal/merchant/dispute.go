@@ -1257,6 +1257,21 @@ func (s *Service) PayoutBlocked(ctx context.Context, merchantID string, mode Mod
 	return len(owed) > 0, owed, nil
 }
 
+// ReceivablesGate is PayoutBlocked in the shape the payouts' gate asks
+// for (merchant id and livemode in, blocked out): connect it with
+// Payouts.SetGate(svc.ReceivablesGate()).
+func (s *Service) ReceivablesGate() ReceivablesGate { return ReceivablesGate{s} }
+
+// ReceivablesGate refuses payouts while PayoutBlocked says so.
+type ReceivablesGate struct{ s *Service }
+
+// PayoutBlocked reports whether the merchant's payouts in that mode must
+// wait for disputes (see Service.PayoutBlocked).
+func (g ReceivablesGate) PayoutBlocked(ctx context.Context, merchantID string, livemode bool) (bool, error) {
+	blocked, _, err := g.s.PayoutBlocked(ctx, merchantID, modeOf(livemode))
+	return blocked, err
+}
+
 // DisputeSweepJob finishes disputes left opening or closing.
 const DisputeSweepJob = "merchant.dispute_sweep"
 

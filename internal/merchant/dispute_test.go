@@ -444,6 +444,13 @@ func TestLostDisputeReceivableBlocksPayouts(t *testing.T) {
 		if blocked, _, _ := en.svc.PayoutBlocked(ctx, a.MerchantID, merchant.Test); blocked {
 			t.Error("test mode blocked by a live receivable")
 		}
+		gate := en.svc.ReceivablesGate()
+		if b, err := gate.PayoutBlocked(ctx, a.MerchantID, true); err != nil || !b {
+			t.Errorf("the payouts' gate says blocked=%v (%v) for live", b, err)
+		}
+		if b, _ := gate.PayoutBlocked(ctx, a.MerchantID, false); b {
+			t.Error("the payouts' gate blocks test mode")
+		}
 		// A later payment covers the debt first.
 		paid(t, en, a, 10_00)
 		got, _ := en.merchantUSD(a)
@@ -454,6 +461,9 @@ func TestLostDisputeReceivableBlocksPayouts(t *testing.T) {
 		blocked, owed, err = en.svc.PayoutBlocked(ctx, a.MerchantID, merchant.Live)
 		if err != nil || blocked || len(owed) != 0 {
 			t.Errorf("after cover: blocked %v owed %v (%v)", blocked, owed, err)
+		}
+		if b, _ := gate.PayoutBlocked(ctx, a.MerchantID, true); b {
+			t.Error("the payouts' gate still blocks after the cover")
 		}
 		r := en.account(merchant.ReceivableRef(a.MerchantID, merchant.Live, "USD"))
 		if r.DebitsPosted != shortfall || r.CreditsPosted != shortfall {
