@@ -374,7 +374,7 @@ func ValidReason(r DisputeReason) bool {
 }
 
 // cleanText trims s and checks it; newlines and tabs are allowed.
-func cleanText(s string, required bool) (string, error) {
+func cleanDisputeText(s string, required bool) (string, error) {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
 	if required && s == "" || utf8.RuneCountInString(s) > MaxDisputeText || !utf8.ValidString(s) {
 		return "", ErrDisputeText
@@ -471,7 +471,7 @@ func (s *Service) Dispute(ctx context.Context, in OpenDispute) (Dispute, error) 
 	if !ValidReason(in.Reason) {
 		return Dispute{}, ErrInvalidReason
 	}
-	msg, err := cleanText(in.Message, true)
+	msg, err := cleanDisputeText(in.Message, true)
 	if err != nil {
 		return Dispute{}, err
 	}
@@ -519,10 +519,10 @@ func (s *Service) planHold(ctx context.Context, d *Dispute) error {
 	return nil
 }
 
-func holdID(d Dispute) ledger.ID {
+func disputeHoldID(d Dispute) ledger.ID {
 	return ledger.DeriveID(idBits(d.ID), "hold:"+strconv.Itoa(d.Attempt))
 }
-func shortfallID(d Dispute) ledger.ID {
+func disputeShortfallID(d Dispute) ledger.ID {
 	return ledger.DeriveID(idBits(d.ID), "shortfall:"+strconv.Itoa(d.Attempt))
 }
 
@@ -563,11 +563,11 @@ func (s *Service) holdTransfers(ctx context.Context, d Dispute) ([]ledger.Transf
 	ts := []ledger.Transfer{{ID: ledger.DeriveID(bits, "refundable:"+n), DebitAccountID: a.refundable, CreditAccountID: a.control,
 		Amount: d.Amount.Minor, Currency: cur, Code: TransferDisputeRefundable}}
 	if d.HeldFromBalance > 0 {
-		ts = append(ts, ledger.Transfer{ID: holdID(d), DebitAccountID: a.balance, CreditAccountID: a.hold,
+		ts = append(ts, ledger.Transfer{ID: disputeHoldID(d), DebitAccountID: a.balance, CreditAccountID: a.hold,
 			Amount: d.HeldFromBalance, Currency: cur, Code: TransferDisputeHold, Flags: ledger.Pending})
 	}
 	if d.Shortfall > 0 {
-		ts = append(ts, ledger.Transfer{ID: shortfallID(d), DebitAccountID: a.receivable, CreditAccountID: a.hold,
+		ts = append(ts, ledger.Transfer{ID: disputeShortfallID(d), DebitAccountID: a.receivable, CreditAccountID: a.hold,
 			Amount: d.Shortfall, Currency: cur, Code: TransferDisputeShortfall, Flags: ledger.Pending})
 	}
 	for i := range ts[:len(ts)-1] {
@@ -614,7 +614,7 @@ func (s *Service) placeHold(ctx context.Context, d Dispute) (Dispute, error) {
 			refusedBalance = refusedBalance || r.Code == ledger.InsufficientFunds
 		}
 		if !refusedBalance {
-			return d, unavailable("dispute hold", fmt.Errorf("%w: %v", errDisputeHoldRejected, codes(res)))
+			return d, unavailable("dispute hold", fmt.Errorf("%w: %v", errDisputeHoldRejected, disputeCodes(res)))
 		}
 		// The merchant's balance moved between the plan and the commit.
 		d.Attempt++
@@ -639,7 +639,7 @@ func (s *Service) placeHold(ctx context.Context, d Dispute) (Dispute, error) {
 	return d, unavailable("dispute hold", errDisputeHoldRejected)
 }
 
-func codes(res []ledger.Result) []string {
+func disputeCodes(res []ledger.Result) []string {
 	out := make([]string, len(res))
 	for i, r := range res {
 		out[i] = r.Code.String()
@@ -718,10 +718,10 @@ func (s *Service) MerchantDisputes(ctx context.Context, a Access) ([]Dispute, er
 	if err != nil {
 		return nil, unavailable("disputes", err)
 	}
-	return visible(out), nil
+	return visibleDisputes(out), nil
 }
 
-func visible(in []Dispute) []Dispute {
+func visibleDisputes(in []Dispute) []Dispute {
 	out := in[:0]
 	for _, d := range in {
 		if d.Status != DisputeOpening {
@@ -806,7 +806,7 @@ func sniffEvidence(data []byte) (string, error) {
 	return "", ErrEvidenceType
 }
 
-func cleanFileName(name string) string {
+func cleanEvidenceName(name string) string {
 	name = strings.ToValidUTF8(path.Base(strings.ReplaceAll(name, "\\", "/")), "")
 	var b strings.Builder
 	for _, r := range name {
@@ -824,7 +824,7 @@ func cleanFileName(name string) string {
 	return string(out)
 }
 
-func sealAD(id string) string { return "dispute_evidence:" + id }
+func evidenceAD(id string) string { return "dispute_evidence:" + id }
 
 // SubmitEvidence adds a merchant's statement and files to an open
 // dispute before its deadline; files are type- and size-checked and
@@ -846,7 +846,7 @@ func (s *Service) SubmitEvidence(ctx context.Context, a Access, in SubmitEvidenc
 	if !now.Before(d.DueBy) {
 		return d, ErrDeadlinePassed
 	}
-	text, err := cleanText(in.Text, false)
+	text, err := cleanDisputeText(in.Text, false)
 	if err != nil {
 		return d, err
 	}
@@ -874,11 +874,11 @@ func (s *Service) SubmitEvidence(ctx context.Context, a Access, in SubmitEvidenc
 			return d, err
 		}
 		id, _ := newPrefixedID(PrefixEvidence)
-		sealed, err := s.disputes.sealer.Seal(f.Data, sealAD(id))
+		sealed, err := s.disputes.sealer.Seal(f.Data, evidenceAD(id))
 		if err != nil {
 			return d, unavailable("seal evidence", err)
 		}
-		evs = append(evs, Evidence{ID: id, DisputeID: d.ID, FileName: cleanFileName(f.Name), ContentType: ct, Size: len(f.Data),
+		evs = append(evs, Evidence{ID: id, DisputeID: d.ID, FileName: cleanEvidenceName(f.Name), ContentType: ct, Size: len(f.Data),
 			Sealed: sealed, CreatedBy: a.UserID, CreatedAt: now})
 	}
 	d.Status, d.EvidenceAt, d.UpdatedAt = DisputeUnderReview, now, now
@@ -930,7 +930,7 @@ func (s *Service) OpenEvidence(ctx context.Context, merchantID string, live, sta
 	if !staff && (d.MerchantID != merchantID || d.Livemode != live) || !e.IsFile() {
 		return Evidence{}, nil, ErrNotFound
 	}
-	data, err := ds.sealer.Open(e.Sealed, sealAD(e.ID))
+	data, err := ds.sealer.Open(e.Sealed, evidenceAD(e.ID))
 	if err != nil {
 		return Evidence{}, nil, unavailable("open evidence", err)
 	}
@@ -961,7 +961,7 @@ func (s *Service) StaffDisputes(ctx context.Context, a auth.Actor, open bool) ([
 	if err != nil {
 		return nil, unavailable("disputes", err)
 	}
-	return visible(out), nil
+	return visibleDisputes(out), nil
 }
 
 // StaffDispute returns a dispute with its payment, merchant and evidence
@@ -1015,7 +1015,7 @@ func (s *Service) Decide(ctx context.Context, dc Decision) (Dispute, error) {
 	if dc.Outcome != DisputeWon && dc.Outcome != DisputeLost {
 		return d, ErrInvalidOutcome
 	}
-	note, err := cleanText(dc.Note, false)
+	note, err := cleanDisputeText(dc.Note, false)
 	if err != nil {
 		return d, err
 	}
@@ -1072,10 +1072,10 @@ func (s *Service) settle(ctx context.Context, d Dispute) (Dispute, error) {
 		flag, verb = ledger.PostPending, "post"
 	}
 	if d.HeldFromBalance > 0 {
-		resolve(verb+":hold", holdID(d), a.balance, d.HeldFromBalance, TransferDisputeHold, flag)
+		resolve(verb+":hold", disputeHoldID(d), a.balance, d.HeldFromBalance, TransferDisputeHold, flag)
 	}
 	if d.Shortfall > 0 {
-		resolve(verb+":shortfall", shortfallID(d), a.receivable, d.Shortfall, TransferDisputeShortfall, flag)
+		resolve(verb+":shortfall", disputeShortfallID(d), a.receivable, d.Shortfall, TransferDisputeShortfall, flag)
 	}
 	if d.Outcome == DisputeLost {
 		ts = append(ts, ledger.Transfer{ID: ledger.DeriveID(bits, "payback"), DebitAccountID: a.hold, CreditAccountID: p.SourceAccount,
@@ -1091,7 +1091,7 @@ func (s *Service) settle(ctx context.Context, d Dispute) (Dispute, error) {
 	}
 	for _, r := range res {
 		if !r.Code.Done() {
-			return d, unavailable("settle dispute", fmt.Errorf("%w: %v", errDisputeHoldRejected, codes(res)))
+			return d, unavailable("settle dispute", fmt.Errorf("%w: %v", errDisputeHoldRejected, disputeCodes(res)))
 		}
 	}
 	m, err := s.store.Merchant(ctx, d.MerchantID)
