@@ -89,6 +89,7 @@ func (a *app) serve(ctx context.Context, cmd *cli.Command) error {
 	svc.support.Register(runner)
 	svc.withdraw.Register(runner)
 	svc.dormancy.Register(runner)
+	svc.merchant.RegisterDisputes(runner)
 	svc.merchant.Register(runner)
 	// Payments, sessions and refunds announce themselves as webhook events
 	// written in the merchant's own transaction.

@@ -159,6 +159,12 @@ func newServices(ctx context.Context, cfg config.Config, log *slog.Logger, db *s
 	if svc.reports, svc.payouts, err = newMerchantExtras(cfg, db, svc.merchant, w); err != nil { // merchant_reports.go
 		return services{}, err
 	}
+	if err := enableDisputes(cfg, db, svc.merchant, mailer); err != nil { // disputes.go
+		return services{}, err
+	}
+	// A merchant that owes a lost dispute's shortfall is paid out nothing
+	// until it is covered.
+	svc.payouts.SetGate(svc.merchant.ReceivablesGate())
 	return svc, nil
 }
 

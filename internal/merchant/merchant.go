@@ -125,6 +125,20 @@ var errorCodes = []struct {
 	{ErrMerchantInsufficent, "merchant_balance_insufficient"},
 	{ErrSessionExpired, "session_expired"},
 	{ErrSessionComplete, "session_complete"},
+	// Disputes (dispute.go).
+	{ErrDisputesOff, "disputes_off"},
+	{ErrDisputeExists, "dispute_exists"},
+	{ErrNotDisputable, "not_disputable"},
+	{ErrNothingToDispute, "nothing_to_dispute"},
+	{ErrInvalidReason, "invalid_reason"},
+	{ErrDisputeText, "invalid_dispute_text"},
+	{ErrDisputeClosed, "dispute_closed"},
+	{ErrDeadlinePassed, "deadline_passed"},
+	{ErrEvidenceEmpty, "evidence_empty"},
+	{ErrEvidenceType, "evidence_type"},
+	{ErrEvidenceTooLarge, "evidence_too_large"},
+	{ErrEvidenceTooMany, "evidence_too_many"},
+	{ErrInvalidOutcome, "invalid_outcome"},
 	{ErrUnavailable, "unavailable"},
 }
 
@@ -374,6 +388,8 @@ type Service struct {
 	log     *slog.Logger
 
 	accounts sync.Map // ledger ref -> account id
+
+	disputes *disputes // nil until EnableDisputes
 }
 
 // New checks the options and returns the service.

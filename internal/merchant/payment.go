@@ -346,6 +346,7 @@ func (s *Service) capture(ctx context.Context, p Payment, amount int64) (Payment
 	if ok, err := s.update(ctx, &p, EventPaymentSucceeded); err != nil || !ok {
 		return s.raced(ctx, p.ID, err)
 	}
+	s.coverAfterCapture(ctx, p) // dispute.go: incoming money first pays what is owed
 	return p, nil
 }
 

@@ -462,6 +462,7 @@ func (s *Site) routes() []route {
 	}
 	rs = append(rs, s.merchantRoutes()...)
 	rs = append(rs, s.merchantReportRoutes()...)
+	rs = append(rs, s.disputeRoutes()...) // disputes.go
 	if s.auth != nil && s.kyc != nil {
 		rs = append(rs,
 			route{"GET /account/limits", s.requireUser(s.limitsPage)},
