@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -145,11 +146,16 @@ type node struct {
 var listeningLine = regexp.MustCompile(`msg="?listening"? addr=(\S+)`)
 
 // startServe starts `okpay serve --http 127.0.0.1:0 <args>` and waits
-// for its "listening" log line.
+// for its "listening" log line. The SMTP listener is off unless args
+// name one: its default port is fixed, and two nodes (or another program
+// on the machine) would fight over it.
 func startServe(t *testing.T, env []string, args ...string) *node {
 	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("stopping the server needs SIGTERM")
+	}
+	if !slices.Contains(args, "--smtp") {
+		args = append(args, "--smtp", "off")
 	}
 	cmd := exec.Command(okpayBin, append([]string{"serve", "--http", "127.0.0.1:0"}, args...)...)
 	cmd.Env = childEnv(env...)
