@@ -87,6 +87,8 @@ var (
 	ErrMerchantInsufficent = errors.New("merchant: the merchant balance cannot cover the refund")
 	ErrSessionExpired      = errors.New("merchant: the checkout session has expired")
 	ErrSessionComplete     = errors.New("merchant: the checkout session is already paid")
+	ErrSendLimit           = errors.New("merchant: the payment would exceed the payer's monthly send limit")
+	ErrPayerFrozen         = errors.New("merchant: the payer's outgoing payments are paused")
 	ErrUnavailable         = errors.New("merchant: temporarily unavailable")
 )
 
@@ -125,6 +127,8 @@ var errorCodes = []struct {
 	{ErrMerchantInsufficent, "merchant_balance_insufficient"},
 	{ErrSessionExpired, "session_expired"},
 	{ErrSessionComplete, "session_complete"},
+	{ErrSendLimit, "send_limit_exceeded"},
+	{ErrPayerFrozen, "outgoing_frozen"},
 	{ErrUnavailable, "unavailable"},
 }
 
