@@ -284,6 +284,24 @@ func (s *Service) raced(ctx context.Context, id string, err error) (Payment, err
 	return p, ErrInvalidState
 }
 
+// same answers a lost conditional update of attempt p that a concurrent
+// Resume of the same attempt (the checkout page resumes a payment it
+// finds Processing) carried to the same status: that is this request's
+// success, not a conflict.
+func (s *Service) same(ctx context.Context, p Payment, err error) (Payment, error) {
+	if err != nil {
+		return Payment{}, err
+	}
+	now, err := s.payment(ctx, p.ID)
+	if err != nil {
+		return Payment{}, err
+	}
+	if now.Status == p.Status && now.Attempt == p.Attempt && now.Method == p.Method && now.PayerUserID == p.PayerUserID {
+		return now, nil
+	}
+	return now, ErrInvalidState
+}
+
 // authorise places the hold of a Processing payment's attempt and records
 // the outcome; for automatic capture it captures in full. Running it again
 // (Resume) resubmits the same transfer id, so it converges.
@@ -324,7 +342,7 @@ func (s *Service) authorise(ctx context.Context, p Payment) (Payment, error) {
 	}
 	p.Status = RequiresCapture
 	if ok, err := s.update(ctx, &p, EventPaymentCapturable); err != nil || !ok {
-		return s.raced(ctx, p.ID, err)
+		return s.same(ctx, p, err)
 	}
 	return p, nil
 }
@@ -392,7 +410,7 @@ func (s *Service) capture(ctx context.Context, p Payment, amount int64) (Payment
 	}
 	p.Status, p.AmountCaptured, p.Fee = Succeeded, res[0].Amount, fee.Minor
 	if ok, err := s.updateAt(ctx, &p, payerSide{postedAt: res[0].Timestamp}, EventPaymentSucceeded); err != nil || !ok {
-		return s.raced(ctx, p.ID, err)
+		return s.same(ctx, p, err)
 	}
 	return p, nil
 }
