@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okpay/okpay/internal/jobs"
 	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/ledger"
 	"github.com/okpay/okpay/internal/merchant"
-	"github.com/okpay/okpay/internal/money"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
 	"github.com/okpay/okpay/internal/wallet"
@@ -444,4 +444,40 @@ func TestPayhistFrozenPayerRefused(t *testing.T) {
 	})
 }
 
-var _ = money.Amount{}
+// A balance payment whose ledger answers are lost stays processing in the
+// payer's history; the sweep finishes it, and the payer sees one payment,
+// counted once against the limit.
+func TestPayhistLostAnswerResumedOnce(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		var k *kyc.Service
+		en := newEnvWith(t, e, withLimits(&k))
+		ctx := context.Background()
+		_, a := en.merchant(merchant.Live)
+		payer := en.user()
+		en.fund(payer.ID, 100_00)
+		cs := session(t, en, a, 25_00)
+
+		en.lossy.lose.Store(true)
+		_, err := en.svc.PaySessionBalance(ctx, cs.ID, payer.ID, "")
+		mustErr(t, "lost answer", err, merchant.ErrUnavailable)
+		en.lossy.lose.Store(false)
+		mvs := en.history(wallet.History{UserID: payer.ID})
+		if len(mvs) != 1 || mvs[0].Status != wallet.StatusProcessing {
+			t.Fatalf("history after a lost answer = %+v, want one processing payment", mvs)
+		}
+
+		en.clock.Add(merchant.SweepEvery + time.Second)
+		mustOK(t, "sweep", en.svc.HandleSweep(ctx, jobs.Claimed{}))
+		mustOK(t, "sweep again", en.svc.HandleSweep(ctx, jobs.Claimed{}))
+		mvs = en.history(wallet.History{UserID: payer.ID})
+		if len(mvs) != 1 || mvs[0].Status != wallet.StatusCompleted || mvs[0].Amount.Minor != 25_00 {
+			t.Fatalf("history after the sweep = %+v, want one completed payment of 2500", mvs)
+		}
+		if got := en.available(payer.ID); got != 75_00 {
+			t.Errorf("available = %d, want 7500", got)
+		}
+		if got := sendLeft(t, k, payer.ID); got != 75_00 {
+			t.Errorf("send limit left = %d, want 7500 (counted once)", got)
+		}
+	})
+}
