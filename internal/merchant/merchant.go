@@ -37,6 +37,10 @@
 //     version, so two requests racing on one payment cannot both win.
 //   - No card number or security code is stored: the card goes to the
 //     rail and is forgotten; only brand and last four digits are kept.
+//   - A balance payment is the payer's too: its wallet movement (and each
+//     refund's) is written in the transaction that changes the payment, it
+//     counts against the payer's monthly send limit inside the ledger
+//     commit of the hold, and a frozen payer is refused (payhist.go).
 package merchant
 
 import (
