@@ -136,3 +136,47 @@ func TestPayhistCheckoutRefusals(t *testing.T) {
 func merchantRefund(paymentID string, minor int64) merchant.RefundRequest {
 	return merchant.RefundRequest{PaymentID: paymentID, Amount: usdAmount(minor)}
 }
+
+// TestPayhistPartialCapturePage: while the shop's authorisation holds the
+// money the movement page says it is reserved; after a partial capture it
+// shows what was authorised, taken and released.
+func TestPayhistPartialCapturePage(t *testing.T) {
+	clk := clock.NewSettable(stackTime)
+	st := newStack(t, clk.Now, "http://okpay.test", web.Options{})
+	ctx := context.Background()
+	owner := st.mustSignUp(t, "owner@example.com", "correct horse battery", "en")
+	acc := st.mustMerchant(t, owner.ID, "Tea House")
+	shopper := st.mustSignUp(t, "mei@example.com", "correct horse battery", "en")
+	st.mustDeposit(t, shopper.ID, usdAmount(100_00))
+	session := st.mustLogin(t, shopper.Email, "correct horse battery")
+
+	p, err := st.merchant.CreatePayment(ctx, acc, merchant.PaymentRequest{Amount: usdAmount(50_00),
+		CaptureMethod: merchant.CaptureManual, Description: "Gift box"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.merchant.PayBalance(ctx, merchant.BalancePayment{PaymentID: p.ID, UserID: shopper.ID}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := st.wallet.History(ctx, wallet.History{UserID: shopper.ID, Types: []wallet.Type{wallet.TypeMerchantPayment}})
+	if err != nil || len(h.Movements) != 1 {
+		t.Fatalf("history: %v %+v", err, h.Movements)
+	}
+	page := bodyOf(t, get(t, st.handler, "/wallet/movements/"+h.Movements[0].ID, session))
+	if !strings.Contains(page, `id="authorised"`) || !strings.Contains(page, "Processing (held)") {
+		t.Errorf("authorised payment page lacks the reserved note:\n%s", page)
+	}
+	if _, err := st.merchant.Capture(ctx, acc, p.ID, usdAmount(30_00)); err != nil {
+		t.Fatal(err)
+	}
+	page = bodyOf(t, get(t, st.handler, "/wallet/movements/"+h.Movements[0].ID, session))
+	for _, want := range []string{`<dd id="amount">$30.00</dd>`, `<dd id="authorized">$50.00</dd>`, `<dd id="released">$20.00</dd>`,
+		"Released back to your balance", "Completed"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("captured payment page lacks %q:\n%s", want, page)
+		}
+	}
+	if got := available(t, st, shopper.ID, "USD"); got != 70_00 {
+		t.Errorf("available = %d, want 7000", got)
+	}
+}
