@@ -49,7 +49,11 @@ type env struct {
 	n      atomic.Int64
 }
 
-func newEnv(t *testing.T, e sqlstore.Engine) *env {
+func newEnv(t *testing.T, e sqlstore.Engine) *env { t.Helper(); return newEnvWith(t, e, nil) }
+
+// newEnvWith is newEnv with the wallet's options changed by opt (limits,
+// a screener).
+func newEnvWith(t *testing.T, e sqlstore.Engine, opt func(*env, *wallet.Options)) *env {
 	t.Helper()
 	clk := clock.NewSettable(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
 	db := sqltest.NewDB(t, e, "merchant", clk.Now)
@@ -57,8 +61,12 @@ func newEnv(t *testing.T, e sqlstore.Engine) *env {
 	en := &env{t: t, db: db, clock: clk, l: l, stepUp: &fakeStepUp{enabled: map[int64]bool{}, tokens: map[string]string{}},
 		events: &recordingEvents{}, lossy: &lossyLedger{Ledger: l}}
 	en.auth = auth.New(auth.Options{Store: db.Auth(), Hasher: auth.NewArgon2(auth.TestArgon2, 0), Mailer: nopMailer{}, Now: clk.Now})
-	w, err := wallet.New(wallet.Options{Store: db.Wallet(), Ledger: l, Fees: adapt.Fees(fees.Default()), Rates: fakeRates{},
-		Directory: db.WalletDirectory(), StepUp: en.stepUp, Now: clk.Now, Logger: quiet})
+	wo := wallet.Options{Store: db.Wallet(), Ledger: l, Fees: adapt.Fees(fees.Default()), Rates: fakeRates{},
+		Directory: db.WalletDirectory(), StepUp: en.stepUp, Now: clk.Now, Logger: quiet}
+	if opt != nil {
+		opt(en, &wo)
+	}
+	w, err := wallet.New(wo)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,10 @@
 //     version, so two requests racing on one payment cannot both win.
 //   - No card number or security code is stored: the card goes to the
 //     rail and is forgotten; only brand and last four digits are kept.
+//   - A balance payment is the payer's too: its wallet movement (and each
+//     refund's) is written in the transaction that changes the payment, it
+//     counts against the payer's monthly send limit inside the ledger
+//     commit of the hold, and a frozen payer is refused (payhist.go).
 package merchant
 
 import (
@@ -87,6 +91,8 @@ var (
 	ErrMerchantInsufficent = errors.New("merchant: the merchant balance cannot cover the refund")
 	ErrSessionExpired      = errors.New("merchant: the checkout session has expired")
 	ErrSessionComplete     = errors.New("merchant: the checkout session is already paid")
+	ErrSendLimit           = errors.New("merchant: the payment would exceed the payer's monthly send limit")
+	ErrPayerFrozen         = errors.New("merchant: the payer's outgoing payments are paused")
 	ErrUnavailable         = errors.New("merchant: temporarily unavailable")
 )
 
@@ -139,6 +145,8 @@ var errorCodes = []struct {
 	{ErrEvidenceTooLarge, "evidence_too_large"},
 	{ErrEvidenceTooMany, "evidence_too_many"},
 	{ErrInvalidOutcome, "invalid_outcome"},
+	{ErrSendLimit, "send_limit_exceeded"},
+	{ErrPayerFrozen, "outgoing_frozen"},
 	{ErrUnavailable, "unavailable"},
 }
 

@@ -114,14 +114,28 @@ func (s *Service) Payments(ctx context.Context, a Access, before time.Time, limi
 // update writes p (whose Version is the one read) and records events in
 // the same transaction. false: another writer changed the payment first.
 func (s *Service) update(ctx context.Context, p *Payment, events ...string) (bool, error) {
+	return s.updateAt(ctx, p, payerSide{}, events...)
+}
+
+// updateAt is update that also writes the payer's movement of a balance
+// payment in the same transaction (payhist.go): side says when a capture
+// posted and which limit transfers an authorisation holds.
+func (s *Service) updateAt(ctx context.Context, p *Payment, side payerSide, events ...string) (bool, error) {
 	p.UpdatedAt = s.nowUTC()
+	mv, err := s.payerMovement(ctx, *p, side)
+	if err != nil {
+		return false, err
+	}
 	var ok bool
-	err := s.store.InTx(context.WithoutCancel(ctx), func(tx Tx) error {
+	err = s.store.InTx(context.WithoutCancel(ctx), func(tx Tx) error {
 		var err error
 		if ok, err = tx.UpdatePayment(ctx, *p); err != nil || !ok {
 			return err
 		}
 		p.Version++
+		if err := s.putPayerMovement(ctx, tx, mv, p.Status == Processing); err != nil {
+			return err
+		}
 		for _, e := range events {
 			if err := s.record(ctx, tx, e, p.MerchantID, p.Livemode, p.ID, *p); err != nil {
 				return err
@@ -142,6 +156,9 @@ func (s *Service) update(ctx context.Context, p *Payment, events ...string) (boo
 		}
 		return nil
 	})
+	if errors.Is(err, ErrPayerFrozen) {
+		return false, ErrPayerFrozen
+	}
 	if err != nil {
 		return false, unavailable("update payment", err)
 	}
@@ -229,13 +246,27 @@ func (s *Service) PayBalance(ctx context.Context, in BalancePayment) (Payment, e
 			return p, unavailable("step-up", err)
 		}
 	}
+	if err := s.screenPayer(ctx, p, in.UserID); err != nil {
+		return p, err
+	}
 	src, err := s.wallets.WalletAccount(ctx, in.UserID, p.Amount.Currency.Code)
 	if err != nil {
 		return p, unavailable("wallet", err)
 	}
+	before := p
 	p.Status, p.Method, p.Attempt, p.PayerUserID, p.SourceAccount = Processing, MethodBalance, p.Attempt+1, in.UserID, src
 	p.ChargeID, p.CardBrand, p.CardLast4, p.Challenge, p.FailureCode = "", "", "", "", ""
-	if ok, err := s.update(ctx, &p); err != nil || !ok {
+	// The limit transfers are asked for before anything is written, so
+	// a plainly used-up limit refuses with nothing recorded; the payer's
+	// movement (written with the change to Processing) keeps them.
+	limits, err := s.payerLimits(ctx, p)
+	if err != nil {
+		return before, err
+	}
+	if ok, err := s.updateAt(ctx, &p, payerSide{limits: limits}); err != nil || !ok {
+		if errors.Is(err, ErrPayerFrozen) {
+			return before, err
+		}
 		return s.raced(ctx, p.ID, err)
 	}
 	return s.authorise(ctx, p)
@@ -253,6 +284,24 @@ func (s *Service) raced(ctx context.Context, id string, err error) (Payment, err
 	return p, ErrInvalidState
 }
 
+// same answers a lost conditional update of attempt p that a concurrent
+// Resume of the same attempt (the checkout page resumes a payment it
+// finds Processing) carried to the same status: that is this request's
+// success, not a conflict.
+func (s *Service) same(ctx context.Context, p Payment, err error) (Payment, error) {
+	if err != nil {
+		return Payment{}, err
+	}
+	now, err := s.payment(ctx, p.ID)
+	if err != nil {
+		return Payment{}, err
+	}
+	if now.Status == p.Status && now.Attempt == p.Attempt && now.Method == p.Method && now.PayerUserID == p.PayerUserID {
+		return now, nil
+	}
+	return now, ErrInvalidState
+}
+
 // authorise places the hold of a Processing payment's attempt and records
 // the outcome; for automatic capture it captures in full. Running it again
 // (Resume) resubmits the same transfer id, so it converges.
@@ -261,13 +310,24 @@ func (s *Service) authorise(ctx context.Context, p Payment) (Payment, error) {
 	if err != nil {
 		return p, err
 	}
-	res, err := s.submit(ctx, []ledger.Transfer{{ID: authID(p), DebitAccountID: p.SourceAccount, CreditAccountID: dst,
-		Amount: p.Amount.Minor, Currency: p.Amount.Currency.Code, Code: TransferPaymentAuth, Flags: ledger.Pending}})
+	limits, err := s.heldLimits(ctx, p)
+	if err != nil {
+		return p, err
+	}
+	ts := linked(append([]ledger.Transfer{{ID: authID(p), DebitAccountID: p.SourceAccount, CreditAccountID: dst,
+		Amount: p.Amount.Minor, Currency: p.Amount.Currency.Code, Code: TransferPaymentAuth, Flags: ledger.Pending}}, limits...))
+	res, err := s.submit(ctx, ts)
 	if err != nil {
 		return p, err
 	}
 	switch c := res[0].Code; {
 	case c.Done():
+	case limitRefused(ts, res):
+		p.Status, p.FailureCode = RequiresPaymentMethod, ErrorCode(ErrSendLimit)
+		if ok, err := s.update(ctx, &p, EventPaymentFailed); err != nil || !ok {
+			return s.raced(ctx, p.ID, err)
+		}
+		return p, ErrSendLimit
 	case c == ledger.InsufficientFunds:
 		p.Status, p.FailureCode = RequiresPaymentMethod, "insufficient_funds"
 		if ok, err := s.update(ctx, &p, EventPaymentFailed); err != nil || !ok {
@@ -282,7 +342,7 @@ func (s *Service) authorise(ctx context.Context, p Payment) (Payment, error) {
 	}
 	p.Status = RequiresCapture
 	if ok, err := s.update(ctx, &p, EventPaymentCapturable); err != nil || !ok {
-		return s.raced(ctx, p.ID, err)
+		return s.same(ctx, p, err)
 	}
 	return p, nil
 }
@@ -319,8 +379,14 @@ func (s *Service) capture(ctx context.Context, p Payment, amount int64) (Payment
 		ts = append(ts, ledger.Transfer{ID: ledger.DeriveID(parent, "fee"), DebitAccountID: bal, CreditAccountID: feeAcc,
 			Amount: fee.Minor, Currency: cur, Code: TransferPaymentFee, Flags: ledger.Linked})
 	}
+	posts, err := s.postLimits(ctx, p, amount)
+	if err != nil {
+		return p, err
+	}
+	ts = append(ts, posts...)
 	ts = append(ts, ledger.Transfer{ID: ledger.DeriveID(parent, "refundable"), DebitAccountID: control, CreditAccountID: refundable,
 		Amount: amount, Currency: cur, Code: TransferRefundableCredit})
+	ts = linked(ts)
 	res, err := s.submit(ctx, ts)
 	if err != nil {
 		return p, err
@@ -343,8 +409,8 @@ func (s *Service) capture(ctx context.Context, p Payment, amount int64) (Payment
 		return p, unavailable("capture", errors.New("linked set refused"))
 	}
 	p.Status, p.AmountCaptured, p.Fee = Succeeded, res[0].Amount, fee.Minor
-	if ok, err := s.update(ctx, &p, EventPaymentSucceeded); err != nil || !ok {
-		return s.raced(ctx, p.ID, err)
+	if ok, err := s.updateAt(ctx, &p, payerSide{postedAt: res[0].Timestamp}, EventPaymentSucceeded); err != nil || !ok {
+		return s.same(ctx, p, err)
 	}
 	s.coverAfterCapture(ctx, p) // dispute.go: incoming money first pays what is owed
 	return p, nil
@@ -395,8 +461,12 @@ func (s *Service) cancel(ctx context.Context, p Payment) (Payment, error) {
 	switch p.Status {
 	case RequiresPaymentMethod, RequiresAction:
 	case RequiresCapture:
-		res, err := s.submit(ctx, []ledger.Transfer{{ID: ledger.DeriveID(idBits(p.ID), "void"), PendingID: authID(p),
-			Flags: ledger.VoidPending, DebitAccountID: p.SourceAccount}})
+		voids, err := s.voidLimits(ctx, p)
+		if err != nil {
+			return p, err
+		}
+		res, err := s.submit(ctx, linked(append([]ledger.Transfer{{ID: ledger.DeriveID(idBits(p.ID), "void"), PendingID: authID(p),
+			Flags: ledger.VoidPending, DebitAccountID: p.SourceAccount}}, voids...)))
 		if err != nil {
 			return p, err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/okpay/okpay/internal/ledger"
 	"github.com/okpay/okpay/internal/money"
+	"github.com/okpay/okpay/internal/wallet"
 )
 
 // RefundRequest gives part or all of a captured payment back.
@@ -107,7 +108,7 @@ func (s *Service) Refund(ctx context.Context, a Access, r RefundRequest) (Refund
 		// The refund stays pending; ResumeRefund submits the same ids.
 		return rf, err
 	}
-	return s.finishRefund(ctx, rf, res)
+	return s.finishRefund(ctx, p, rf, res)
 }
 
 func (s *Service) refundTransfers(ctx context.Context, p Payment, rf Refund) ([]ledger.Transfer, error) {
@@ -159,11 +160,11 @@ func (s *Service) ResumeRefund(ctx context.Context, id string) (Refund, error) {
 	if err != nil {
 		return rf, err
 	}
-	return s.finishRefund(ctx, rf, res)
+	return s.finishRefund(ctx, p, rf, res)
 }
 
 // finishRefund records the ledger's answer to a refund's linked set.
-func (s *Service) finishRefund(ctx context.Context, rf Refund, res []ledger.Result) (Refund, error) {
+func (s *Service) finishRefund(ctx context.Context, p Payment, rf Refund, res []ledger.Result) (Refund, error) {
 	var refusal error
 	switch {
 	case res[0].Code.Done() && res[1].Code.Done():
@@ -176,12 +177,22 @@ func (s *Service) finishRefund(ctx context.Context, rf Refund, res []ledger.Resu
 		return rf, unavailable("refund", errors.New(res[0].Code.String()+"/"+res[1].Code.String()))
 	}
 	rf.UpdatedAt = s.nowUTC()
+	var mv *wallet.Movement
+	if rf.Status == RefundSucceeded {
+		var err error
+		if mv, err = s.refundMovement(ctx, p, rf, res[1].Timestamp); err != nil {
+			return rf, err
+		}
+	}
 	err := s.store.InTx(context.WithoutCancel(ctx), func(tx Tx) error {
 		ok, err := tx.FinishRefund(ctx, rf)
 		if err != nil || !ok || rf.Status != RefundSucceeded {
 			return err
 		}
 		if err := tx.AddRefunded(ctx, rf.PaymentID, rf.Amount.Minor, rf.UpdatedAt); err != nil {
+			return err
+		}
+		if err := s.putPayerMovement(ctx, tx, mv, false); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, EventRefundCreated, rf.MerchantID, rf.Livemode, rf.ID, rf)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/okpay/okpay/internal/money"
+	"github.com/okpay/okpay/internal/wallet"
 )
 
 // Store is the persistence the merchant service needs; sqlstore implements
@@ -80,6 +81,10 @@ type Tx interface {
 	// FinishRefund records a pending refund's outcome; false when it was
 	// no longer pending.
 	FinishRefund(ctx context.Context, r Refund) (bool, error)
+
+	// Wallet is this transaction as the wallet's store sees it, so the
+	// payer's movement commits with the payment's change (payhist.go).
+	Wallet() wallet.Tx
 }
 
 // PaymentQuery selects payments of one merchant and mode.

@@ -48,7 +48,7 @@ func (s *RiskStore) WalletTx(tx wallet.Tx) (risk.Tx, error) {
 }
 
 // outgoingTypes are the movement types that are not outgoing payments.
-const riskNotOutgoing = "type NOT IN ('deposit', 'receive', 'fee')"
+const riskNotOutgoing = "type NOT IN ('deposit', 'receive', 'fee', 'merchant_refund')"
 
 // OutgoingSince implements risk.Store.
 func (s *RiskStore) OutgoingSince(ctx context.Context, userID int64, since time.Time) (int, error) {

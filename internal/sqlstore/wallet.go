@@ -228,7 +228,7 @@ func (t walletTx) UpdateMovement(ctx context.Context, m wallet.Movement) (bool, 
 const walletMovementCols = `id, wallet_id, user_id, type, status, amount, fee, currency, fee_payer, counterparty_wallet,
 	counterparty_user, counterparty_display, self_display, note, method, method_display, charge_id, failure_code,
 	request_id, peer_id, COALESCE(idempotency_key, ''), fingerprint, plan, ready, version, created_at, updated_at,
-	posted_at`
+	posted_at, authorized`
 
 func scanWalletMovement(r scanner) (wallet.Movement, error) {
 	var (
@@ -236,11 +236,12 @@ func scanWalletMovement(r scanner) (wallet.Movement, error) {
 		walletID, typ, status, cur, payer, cpWallet  string
 		method, failure, plan                        string
 		ready, created, updated, posted, amount, fee int64
+		authorized                                   int64
 	)
 	if err := r.Scan(&m.ID, &walletID, &m.UserID, &typ, &status, &amount, &fee, &cur, &payer, &cpWallet,
 		&m.Counterparty.UserID, &m.Counterparty.Display, &m.SelfDisplay, &m.Note, &method, &m.MethodDisplay,
 		&m.ChargeID, &failure, &m.RequestID, &m.PeerID, &m.IdempotencyKey, &m.Fingerprint, &plan, &ready,
-		&m.Version, &created, &updated, &posted); err != nil {
+		&m.Version, &created, &updated, &posted, &authorized); err != nil {
 		return wallet.Movement{}, err
 	}
 	c, err := money.Lookup(cur)
@@ -252,6 +253,9 @@ func scanWalletMovement(r scanner) (wallet.Movement, error) {
 	}
 	m.WalletID, m.Type, m.Status = wallet.WalletID(walletID), wallet.Type(typ), wallet.Status(status)
 	m.Amount, m.Fee = money.Amount{Minor: amount, Currency: c}, money.Amount{Minor: fee, Currency: c}
+	if authorized != 0 {
+		m.Authorized = money.Amount{Minor: authorized, Currency: c}
+	}
 	m.FeePayer, m.Counterparty.WalletID = wallet.Payer(payer), wallet.WalletID(cpWallet)
 	m.Method, m.FailureCode, m.Ready = wallet.Method(method), wallet.Code(failure), ready != 0
 	m.CreatedAt, m.UpdatedAt, m.PostedAt = fromNanos(created), fromNanos(updated), fromNanos(posted)

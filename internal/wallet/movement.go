@@ -31,12 +31,13 @@ const (
 
 // Types lists every movement type.
 var Types = []Type{TypeDeposit, TypeSend, TypeReceive, TypeRequestPayment, TypeFee,
-	TypeCorrectionCredit, TypeCorrectionDebit, TypeWithdrawal, TypeWithdrawalReturn, TypeExchange, TypeExchangeIn}
+	TypeCorrectionCredit, TypeCorrectionDebit, TypeWithdrawal, TypeWithdrawalReturn, TypeExchange, TypeExchangeIn,
+	TypeMerchantPayment, TypeMerchantRefund}
 
 // Inflow reports whether a movement of type t adds its Amount to the wallet.
 func (t Type) Inflow() bool {
 	switch t {
-	case TypeDeposit, TypeReceive, TypeCorrectionCredit, TypeWithdrawalReturn, TypeExchangeIn:
+	case TypeDeposit, TypeReceive, TypeCorrectionCredit, TypeWithdrawalReturn, TypeExchangeIn, TypeMerchantRefund:
 		return true
 	}
 	return false
@@ -127,8 +128,12 @@ type Movement struct {
 	PeerID string
 	// SelfDisplay is how this wallet's owner is shown to the counterparty.
 	SelfDisplay string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Authorized is, for a merchant payment, what the shop authorised
+	// (held); once captured, Amount is what was taken and the rest was
+	// released (see merchantpay.go). Zero for every other type.
+	Authorized money.Amount
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 	// PostedAt is when the ledger committed the movement's transfers
 	// (zero until completed). Statements count a movement in its month.
 	PostedAt time.Time

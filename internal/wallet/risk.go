@@ -134,7 +134,9 @@ func HoldPlan(plan []ledger.Transfer) {
 // OnHold reports whether m's money is (to be) held for review: its plan
 // is pending transfers.
 func (m Movement) OnHold() bool {
-	return len(m.Plan) > 0 && m.Plan[0].Flags&ledger.Pending != 0
+	// A merchant payment's plan is its pending limit transfers, which the
+	// merchant posts or voids with the payment's hold, never a review.
+	return m.Type != TypeMerchantPayment && len(m.Plan) > 0 && m.Plan[0].Flags&ledger.Pending != 0
 }
 
 // held records that a held movement's pending transfers committed.

@@ -68,6 +68,11 @@ type Tx interface {
 	// stored version is m.Version, and increments the version; false when
 	// another writer got there first.
 	UpdateMovement(ctx context.Context, m Movement) (bool, error)
+	// PutMovement inserts m or, when a movement with its id is stored and
+	// not final, writes m's status, amounts, failure code, posted and
+	// updated times (the plan is the one first inserted); false when the stored one is final already. Merchant
+	// payments' movements are recorded this way (merchantpay.go).
+	PutMovement(ctx context.Context, m Movement) (bool, error)
 
 	// InsertRequest stores r and reports false when the requester's
 	// idempotency key is taken.

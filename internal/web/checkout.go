@@ -144,7 +144,7 @@ func (s *Site) checkoutBalance(w http.ResponseWriter, r *http.Request, si *signe
 		}
 		c, err = s.merchant.PaySessionBalance(ctx, id, si.user.ID, token)
 	}
-	s.checkoutDone(w, r, c, err, nil)
+	s.checkoutDone(w, r, c, err, s.payhistRefusal(r, err))
 }
 
 // checkoutCard charges a card. The number and security code go to the

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/okpay/okpay/internal/clock"
+	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/merchant"
 	"github.com/okpay/okpay/internal/web"
 )
@@ -95,6 +96,7 @@ func TestCheckoutLargeBalancePayment(t *testing.T) {
 	acc := st.mustMerchant(t, owner.ID, "Tea House")
 	shopper := st.mustSignUp(t, "mei@example.com", "correct horse battery", "en")
 	st.mustDeposit(t, shopper.ID, usdAmount(2000_00))
+	raiseLevel(t, st, shopper.ID, kyc.Verified) // 1,500.00 is over the unverified monthly send limit
 	session := st.mustLogin(t, shopper.Email, "correct horse battery")
 	cs := st.mustSession(t, acc, 1500_00)
 
