@@ -53,6 +53,7 @@ import (
 	"github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/money"
 	"github.com/okpay/okpay/internal/redact"
+	"github.com/okpay/okpay/internal/wallet"
 )
 
 // Dispute errors.
@@ -1102,6 +1103,14 @@ func (s *Service) settle(ctx context.Context, d Dispute) (Dispute, error) {
 	if err != nil {
 		return d, unavailable("members", err)
 	}
+	// A lost dispute of a balance payment pays the payer back into their
+	// wallet: their history and statement show it, like a refund.
+	var payback *wallet.Movement
+	if d.Outcome == DisputeLost && len(res) > 0 {
+		if payback, err = s.disputePaybackMovement(ctx, p, d, m, res[len(res)-1].Timestamp.UTC()); err != nil {
+			return d, err
+		}
+	}
 	d.Status, d.UpdatedAt = d.Outcome, s.nowUTC()
 	var ok bool
 	err = s.disputes.store.InDisputeTx(context.WithoutCancel(ctx), func(tx DisputeTx) error {
@@ -1110,6 +1119,9 @@ func (s *Service) settle(ctx context.Context, d Dispute) (Dispute, error) {
 			return err
 		}
 		d.Version++
+		if err := s.putPayerMovement(ctx, tx, payback, false); err != nil {
+			return err
+		}
 		if err := s.record(ctx, tx.EventsTx(), EventDisputeClosed, d.MerchantID, d.Livemode, d.ID, d.View()); err != nil {
 			return err
 		}

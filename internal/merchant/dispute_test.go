@@ -16,6 +16,7 @@ import (
 	"github.com/okpay/okpay/internal/secretbox"
 	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/sqlstore/sqltest"
+	"github.com/okpay/okpay/internal/wallet"
 )
 
 // noticeLog records the dispute mail queued (in committed transactions).
@@ -247,6 +248,11 @@ func TestDisputeLostPaysBackOnce(t *testing.T) {
 		}
 		if got, _ := en.merchantUSD(a); got != before-100_00 {
 			t.Errorf("merchant available = %d, want %d", got, before-100_00)
+		}
+		// The payer's history shows the payback once, as money in.
+		back := en.history(wallet.History{UserID: payer, Types: []wallet.Type{wallet.TypeMerchantRefund}})
+		if len(back) != 1 || back[0].Amount.Minor != 100_00 || back[0].Status != wallet.StatusCompleted || back[0].ChargeID != d.ID {
+			t.Errorf("payer's paybacks in history: %+v, want one of 10000 for %s", back, d.ID)
 		}
 		blocked, _, err := en.svc.PayoutBlocked(ctx, a.MerchantID, merchant.Live)
 		if err != nil || blocked {

@@ -261,3 +261,21 @@ func (s *Service) putPayerMovement(ctx context.Context, tx Tx, mv *wallet.Moveme
 	}
 	return err
 }
+
+// disputePaybackMovement is the payer's movement of a lost dispute's
+// payback of a balance payment (nil for a card's), posted at postedAt.
+// Its id derives from the dispute's, so a settlement run again writes it
+// once.
+func (s *Service) disputePaybackMovement(ctx context.Context, p Payment, d Dispute, m Merchant, postedAt time.Time) (*wallet.Movement, error) {
+	b := s.book()
+	if b == nil || p.Method != MethodBalance || p.PayerUserID == 0 || !p.Livemode {
+		return nil, nil
+	}
+	mv, err := b.MerchantMovement(ctx, wallet.MerchantMove{Type: wallet.TypeMerchantRefund, Reference: d.ID,
+		ObjectID: d.ID, UserID: p.PayerUserID, Merchant: m.Name, Note: p.Description, Status: wallet.StatusCompleted,
+		Amount: d.Amount, At: d.UpdatedAt, PostedAt: postedAt})
+	if err != nil {
+		return nil, unavailable("payer movement", err)
+	}
+	return &mv, nil
+}
