@@ -36,6 +36,7 @@ func TestPayhistCheckoutShowsInHistory(t *testing.T) {
 	ctx := context.Background()
 	owner := st.mustSignUp(t, "owner@example.com", "correct horse battery", "en")
 	acc := st.mustMerchant(t, owner.ID, "Tea House")
+	st.enableTestDisputes(t)
 	for _, c := range []struct{ email, lang, typ, refund, status string }{
 		{"mei@example.com", "en", "Paid to a shop", "Refund from a shop", "Completed"},
 		{"li@example.com", "zh-CN", "商户付款", "商户退款", "已完成"},
@@ -66,6 +67,13 @@ func TestPayhistCheckoutShowsInHistory(t *testing.T) {
 		one := bodyOf(t, get(t, st.handler, "/wallet/movements/"+mv.ID, session))
 		if !strings.Contains(one, `id="merchant-reference"`) || !strings.Contains(one, mv.ChargeID) || !strings.Contains(one, "Tea House") {
 			t.Errorf("%s movement page lacks the shop or the payment:\n%s", c.lang, one)
+		}
+		// From the movement the payer reaches the payment, where they can dispute it.
+		if !strings.Contains(one, `href="/payments/`+mv.ChargeID+`"`) {
+			t.Errorf("%s movement page does not link to the payment's page", c.lang)
+		}
+		if code := get(t, st.handler, "/payments/"+mv.ChargeID, session).StatusCode; code != http.StatusOK {
+			t.Errorf("%s the payment's page answers %d", c.lang, code)
 		}
 		csvBody := bodyOf(t, get(t, st.handler, "/wallet/history.csv", session))
 		if !strings.Contains(csvBody, "merchant_payment,completed,USD,-30.00,0.00,-30.00,Tea House") {

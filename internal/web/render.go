@@ -136,6 +136,10 @@ func (p *Page) Locales() []*i18n.Locale { return p.site.msgs.Locales() }
 
 // Path is the path of the page being shown, for marking the current
 // navigation entry.
+// Disputes reports whether customers can dispute their payments to shops
+// (/payments).
+func (p *Page) Disputes() bool { return p.site.merchant != nil && p.site.merchant.DisputesEnabled() }
+
 func (p *Page) Path() string { return p.req.URL.Path }
 
 // Here is the path and query of the page being shown: where the language
