@@ -45,9 +45,10 @@ func Migrations(e Engine) ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, Name: name, SQL: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
-	// Numbers are handed out ahead to work done in parallel, so one may be
-	// missing for a while; each is applied and recorded on its own, so a
-	// gap filled later is still applied. A number used twice is a mistake.
+	// A number may be missing for a while (a feature's migration can land
+	// after a later-numbered one); each is applied and recorded on its
+	// own, so a gap filled later is still applied. A number used twice is
+	// a mistake.
 	for i := 1; i < len(ms); i++ {
 		if ms[i].Version == ms[i-1].Version {
 			return nil, fmt.Errorf("sqlstore: migrations %s and %s share number %d", ms[i-1].Name, ms[i].Name, ms[i].Version)
