@@ -19,7 +19,17 @@ import (
 type Document struct {
 	paths map[string]map[string]json.RawMessage // path template -> method -> operation
 	defs  map[string]*httpapi.Schema
+	raw   map[string]any
 }
+
+// Raw is the whole document as decoded JSON, for tests that read it.
+func (d *Document) Raw() map[string]any { return d.raw }
+
+// Schema is the named component schema (nil when there is none).
+func (d *Document) Schema(name string) *httpapi.Schema { return d.defs[name] }
+
+// Schemas are the component schemas, for httpapi.Validate.
+func (d *Document) Schemas() map[string]*httpapi.Schema { return d.defs }
 
 // Fetch reads baseURL + "/v1/openapi.json".
 func Fetch(c *http.Client, baseURL string) (*Document, error) {
@@ -52,7 +62,11 @@ func Parse(b []byte) (*Document, error) {
 	if d.Components.Schemas["Error"] == nil || len(d.Paths) == 0 {
 		return nil, fmt.Errorf("apitest: the document has no paths or no Error schema")
 	}
-	return &Document{paths: d.Paths, defs: d.Components.Schemas}, nil
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("apitest: document: %w", err)
+	}
+	return &Document{paths: d.Paths, defs: d.Components.Schemas, raw: raw}, nil
 }
 
 // Route returns the document's path template that path (without query)

@@ -25,6 +25,7 @@ import (
 	"github.com/okpay/okpay/internal/fees"
 	"github.com/okpay/okpay/internal/fx"
 	"github.com/okpay/okpay/internal/httpapi"
+	"github.com/okpay/okpay/internal/httpapi/apitest"
 	"github.com/okpay/okpay/internal/httpapi/walletapi"
 	"github.com/okpay/okpay/internal/kyc"
 	"github.com/okpay/okpay/internal/ledger"
@@ -91,6 +92,7 @@ type env struct {
 	reg    *httpapi.Registry
 	srv    *httptest.Server
 	stepUp *fakeStepUp
+	served *apitest.Document
 	doc    map[string]any
 	defs   map[string]*httpapi.Schema
 }
@@ -211,50 +213,14 @@ func newEnv(t *testing.T, e sqlstore.Engine) *env {
 }
 
 // loadDocument fetches the served OpenAPI document; every response the
-// tests get is checked against it.
+// tests get is checked against it (apitest).
 func (en *env) loadDocument() {
 	en.t.Helper()
-	res, err := http.Get(en.srv.URL + "/v1/openapi.json")
+	d, err := apitest.Fetch(http.DefaultClient, en.srv.URL)
 	if err != nil {
 		en.t.Fatal(err)
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		en.t.Fatalf("GET /v1/openapi.json: %d %s", res.StatusCode, b)
-	}
-	if err := json.Unmarshal(b, &en.doc); err != nil {
-		en.t.Fatal(err)
-	}
-	var d struct {
-		Components struct {
-			Schemas map[string]*httpapi.Schema `json:"schemas"`
-		} `json:"components"`
-	}
-	if err := json.Unmarshal(b, &d); err != nil {
-		en.t.Fatal(err)
-	}
-	en.defs = d.Components.Schemas
-}
-
-// responseSchema is the served schema of a route's success response.
-func (en *env) responseSchema(method, pattern string, status int) *httpapi.Schema {
-	en.t.Helper()
-	paths, _ := en.doc["paths"].(map[string]any)
-	op, _ := paths[pattern].(map[string]any)[strings.ToLower(method)].(map[string]any)
-	if op == nil {
-		en.t.Fatalf("the document has no %s %s", method, pattern)
-	}
-	r, _ := op["responses"].(map[string]any)[fmt.Sprint(status)].(map[string]any)
-	if r == nil {
-		en.t.Fatalf("the document has no %d response for %s %s", status, method, pattern)
-	}
-	raw, _ := json.Marshal(r["content"].(map[string]any)["application/json"].(map[string]any)["schema"])
-	var s httpapi.Schema
-	if err := json.Unmarshal(raw, &s); err != nil {
-		en.t.Fatal(err)
-	}
-	return &s
+	en.served, en.doc, en.defs = d, d.Raw(), d.Schemas()
 }
 
 // mustUser creates an active customer with a wallet.
@@ -334,11 +300,11 @@ func (r res) code() string {
 func (r res) str(k string) string { s, _ := r.body[k].(string); return s }
 
 // call sends a request; hdr are extra headers ("Authorization" and
-// "Idempotency-Key" among them). pattern names the route in the document
-// ("" when the request fits none), whose response schema the body is
-// checked against; errors are checked against the Error schema. Error
-// codes are recorded for TestMain.
-func (en *env) call(method, path, pattern string, body any, hdr map[string]string) res {
+// "Idempotency-Key" among them). Every answer is checked against the
+// served document (apitest): a success against its route's response
+// schema, an error against the Error schema. Error codes are recorded for
+// TestMain.
+func (en *env) call(method, path string, body any, hdr map[string]string) res {
 	en.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -372,23 +338,13 @@ func (en *env) call(method, path, pattern string, body any, hdr map[string]strin
 	if resp.Header.Get(httpapi.HeaderRequestID) == "" || resp.Header.Get(httpapi.HeaderVersion) == "" {
 		en.t.Errorf("%s %s: no Request-Id or OKPay-Version header", method, path)
 	}
-	v, err := httpapi.DecodeJSON(raw)
-	if err != nil {
-		en.t.Fatal(err)
-	}
-	var schema *httpapi.Schema
 	if resp.StatusCode >= 400 {
-		schema = en.defs["Error"]
 		seen.Lock()
 		seen.codes[r.code()] = true
 		seen.Unlock()
-	} else if pattern != "" {
-		schema = en.responseSchema(method, pattern, resp.StatusCode)
 	}
-	if schema != nil {
-		if err := httpapi.Validate(schema, en.defs, v); err != nil {
-			en.t.Errorf("%s %s: the response does not fit the served schema: %v\n%s", method, path, err, raw)
-		}
+	if err := en.served.Check(method, path, resp.StatusCode, raw); err != nil {
+		en.t.Error(err)
 	}
 	return r
 }

@@ -32,7 +32,7 @@ func TestEveryErrorAClientCanMeet(t *testing.T) {
 		_, secret := en.mustKey(alice, apikey.ScopeRead, apikey.ScopeSend)
 		_, daveSecret := en.mustKey(dave, apikey.ScopeSend)
 		send := func(idem string, body any) res {
-			return en.call("POST", "/v1/transfers", "/v1/transfers", body, post(secret, idem))
+			return en.call("POST", "/v1/transfers", body, post(secret, idem))
 		}
 
 		wantError(t, "at the large-payment threshold", send("e1", transferBody("bob@example.com", 1000_00)), 403, "large_payment_needs_confirmation")
@@ -41,7 +41,7 @@ func TestEveryErrorAClientCanMeet(t *testing.T) {
 		if held.str("status") != "held" {
 			t.Errorf("an unusual payment: status %q, want held (under review)", held.str("status"))
 		}
-		got := en.call("GET", "/v1/transfers/"+held.str("id"), "/v1/transfers/{id}", nil, bearer(secret))
+		got := en.call("GET", "/v1/transfers/"+held.str("id"), nil, bearer(secret))
 		if got.str("status") != "held" {
 			t.Errorf("GET held transfer: %s", got.raw)
 		}
@@ -51,7 +51,7 @@ func TestEveryErrorAClientCanMeet(t *testing.T) {
 		if !strings.Contains(string(r.raw), "recipient_holding_limit_exceeded") {
 			t.Errorf("transfer_refused does not name the reason: %s", r.raw)
 		}
-		wantError(t, "more than the balance", en.call("POST", "/v1/transfers", "", transferBody("bob@example.com", 5_00), post(daveSecret, "e5")), 402, "insufficient_funds")
+		wantError(t, "more than the balance", en.call("POST", "/v1/transfers", transferBody("bob@example.com", 5_00), post(daveSecret, "e5")), 402, "insufficient_funds")
 		fee := transferBody("bob@example.com", 40)
 		fee["fee_payer"] = "receiver"
 		wantError(t, "fee above the amount", send("e6", fee), 400, "fee_exceeds_amount")
@@ -72,41 +72,41 @@ func TestEveryErrorAClientCanMeet(t *testing.T) {
 		}
 		wantError(t, "not JSON", send("e13", "{amount"), 400, httpapi.CodeInvalidJSON)
 		wantError(t, "a JSON array", send("e14", "[1]"), 400, httpapi.CodeInvalidJSON)
-		wantError(t, "no Idempotency-Key", en.call("POST", "/v1/transfers", "", transferBody("bob@example.com", 1_00), bearer(secret)), 400, httpapi.CodeIdempotencyKeyMissing)
+		wantError(t, "no Idempotency-Key", en.call("POST", "/v1/transfers", transferBody("bob@example.com", 1_00), bearer(secret)), 400, httpapi.CodeIdempotencyKeyMissing)
 		wantError(t, "bad Idempotency-Key", send(strings.Repeat("k", 201), transferBody("bob@example.com", 1_00)), 400, httpapi.CodeIdempotencyKeyInvalid)
 
 		pinned := bearer(secret)
 		pinned[httpapi.HeaderVersion] = "2020-01-01"
-		wantError(t, "unknown version", en.call("GET", "/v1/balance", "", nil, pinned), 400, httpapi.CodeAPIVersionInvalid)
+		wantError(t, "unknown version", en.call("GET", "/v1/balance", nil, pinned), 400, httpapi.CodeAPIVersionInvalid)
 		pinned[httpapi.HeaderVersion] = httpapi.CurrentVersion
-		if r := en.call("GET", "/v1/balance", "/v1/balance", nil, pinned); r.status != 200 || r.header.Get(httpapi.HeaderVersion) != httpapi.CurrentVersion {
+		if r := en.call("GET", "/v1/balance", nil, pinned); r.status != 200 || r.header.Get(httpapi.HeaderVersion) != httpapi.CurrentVersion {
 			t.Errorf("pinned version: %d %s", r.status, r.header.Get(httpapi.HeaderVersion))
 		}
 
-		wantError(t, "unknown key", en.call("GET", "/v1/balance", "", nil, bearer("sk_live_"+strings.Repeat("a", 52))), 401, httpapi.CodeAPIKeyInvalid)
-		wantError(t, "garbage key", en.call("GET", "/v1/balance", "", nil, bearer("hunter2")), 401, httpapi.CodeAPIKeyInvalid)
+		wantError(t, "unknown key", en.call("GET", "/v1/balance", nil, bearer("sk_live_"+strings.Repeat("a", 52))), 401, httpapi.CodeAPIKeyInvalid)
+		wantError(t, "garbage key", en.call("GET", "/v1/balance", nil, bearer("hunter2")), 401, httpapi.CodeAPIKeyInvalid)
 		pk, err := en.keys.Create(ctx, apikey.CreateRequest{Owner: apikey.UserOwner(alice), Mode: apikey.Live, Kind: apikey.Publishable, Scopes: []apikey.Scope{apikey.ScopeRead}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantError(t, "publishable key", en.call("GET", "/v1/balance", "", nil, bearer(pk.Secret)), 403, httpapi.CodeSecretKeyRequired)
+		wantError(t, "publishable key", en.call("GET", "/v1/balance", nil, bearer(pk.Secret)), 403, httpapi.CodeSecretKeyRequired)
 		mk, err := en.keys.Create(ctx, apikey.CreateRequest{Owner: apikey.Owner{Kind: apikey.OwnerMerchant, ID: "acct_1"}, Mode: apikey.Live, Scopes: []apikey.Scope{apikey.ScopeRead}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantError(t, "a merchant's key on the wallet", en.call("GET", "/v1/balance", "", nil, bearer(mk.Secret)), 403, httpapi.CodeKeyNotAllowed)
+		wantError(t, "a merchant's key on the wallet", en.call("GET", "/v1/balance", nil, bearer(mk.Secret)), 403, httpapi.CodeKeyNotAllowed)
 		tk, err := en.keys.Create(ctx, apikey.CreateRequest{Owner: apikey.UserOwner(alice), Mode: apikey.Test, Scopes: []apikey.Scope{apikey.ScopeRead}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantError(t, "a test key on the wallet", en.call("GET", "/v1/balance", "", nil, bearer(tk.Secret)), 403, httpapi.CodeKeyNotAllowed)
-		wantError(t, "no route", en.call("GET", "/v1/nothing", "", nil, bearer(secret)), 404, httpapi.CodeRouteNotFound)
-		wantError(t, "no transfer", en.call("GET", "/v1/transfers/tr_nope", "", nil, bearer(secret)), 404, httpapi.CodeResourceMissing)
+		wantError(t, "a test key on the wallet", en.call("GET", "/v1/balance", nil, bearer(tk.Secret)), 403, httpapi.CodeKeyNotAllowed)
+		wantError(t, "no route", en.call("GET", "/v1/nothing", nil, bearer(secret)), 404, httpapi.CodeRouteNotFound)
+		wantError(t, "no transfer", en.call("GET", "/v1/transfers/tr_nope", nil, bearer(secret)), 404, httpapi.CodeResourceMissing)
 
 		// Our failure: a 500 with a reference, no internals; the key is
 		// free for the retry, which runs again.
 		for range 2 {
-			r := en.call("POST", "/v1/test_failures", "", map[string]any{}, post(secret, "fail-1"))
+			r := en.call("POST", "/v1/test_failures", map[string]any{}, post(secret, "fail-1"))
 			wantError(t, "a failing route", r, 500, httpapi.CodeInternal)
 			if strings.Contains(string(r.raw), "10.0.0.7") || strings.Contains(string(r.raw), "fire") || r.header.Get(httpapi.HeaderReplayed) != "" {
 				t.Errorf("internal error shows internals or was replayed: %s", r.raw)

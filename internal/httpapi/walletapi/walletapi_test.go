@@ -34,7 +34,7 @@ func TestTransferReplayedWithTheSameKeyMovesMoneyOnce(t *testing.T) {
 		en.mustFund(alice, usdAmt(100_00))
 		_, secret := en.mustKey(alice, apikey.ScopeRead, apikey.ScopeSend)
 
-		first := en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 10_00), post(secret, "order-1"))
+		first := en.call("POST", "/v1/transfers", transferBody("bob@example.com", 10_00), post(secret, "order-1"))
 		wantStatus(t, "first POST", first, 200)
 		if first.str("object") != "transfer" || first.str("status") != "completed" || !strings.HasPrefix(first.str("id"), "tr_") {
 			t.Fatalf("first POST answered %s", first.raw)
@@ -47,7 +47,7 @@ func TestTransferReplayedWithTheSameKeyMovesMoneyOnce(t *testing.T) {
 			t.Errorf("available after one transfer = %d, want %d", afterFirst, want)
 		}
 
-		again := en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 10_00), post(secret, "order-1"))
+		again := en.call("POST", "/v1/transfers", transferBody("bob@example.com", 10_00), post(secret, "order-1"))
 		wantStatus(t, "replayed POST", again, 200)
 		if again.header.Get(httpapi.HeaderReplayed) != "true" {
 			t.Errorf("replay: Idempotent-Replayed = %q, want true", again.header.Get(httpapi.HeaderReplayed))
@@ -62,7 +62,7 @@ func TestTransferReplayedWithTheSameKeyMovesMoneyOnce(t *testing.T) {
 			t.Errorf("alice has %d sends, want 1", n)
 		}
 
-		other := en.call("POST", "/v1/transfers", "", transferBody("bob@example.com", 11_00), post(secret, "order-1"))
+		other := en.call("POST", "/v1/transfers", transferBody("bob@example.com", 11_00), post(secret, "order-1"))
 		wantError(t, "same key, other body", other, 400, httpapi.CodeIdempotencyKeyReused)
 		if typ := other.body["error"].(map[string]any)["type"]; typ != httpapi.TypeIdempotency {
 			t.Errorf("error type %v, want %s", typ, httpapi.TypeIdempotency)
@@ -71,13 +71,13 @@ func TestTransferReplayedWithTheSameKeyMovesMoneyOnce(t *testing.T) {
 		// Another owner's key may use the same Idempotency-Key freely.
 		en.mustFund(bob, usdAmt(20_00))
 		_, bobSecret := en.mustKey(bob, apikey.ScopeSend)
-		bobs := en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("alice@example.com", 1_00), post(bobSecret, "order-1"))
+		bobs := en.call("POST", "/v1/transfers", transferBody("alice@example.com", 1_00), post(bobSecret, "order-1"))
 		wantStatus(t, "bob's POST with alice's Idempotency-Key", bobs, 200)
 
 		// 23 hours later the key still replays; after 24 hours and the
 		// purge, it is forgotten.
 		en.clock.Add(23 * time.Hour)
-		late := en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 10_00), post(secret, "order-1"))
+		late := en.call("POST", "/v1/transfers", transferBody("bob@example.com", 10_00), post(secret, "order-1"))
 		if late.header.Get(httpapi.HeaderReplayed) != "true" || late.str("id") != first.str("id") {
 			t.Errorf("23 hours later: %s, want the replayed first response", late.raw)
 		}
@@ -86,7 +86,7 @@ func TestTransferReplayedWithTheSameKeyMovesMoneyOnce(t *testing.T) {
 		if err != nil || n < 1 {
 			t.Fatalf("Purge = %d, %v; want at least alice's key gone", n, err)
 		}
-		fresh := en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 11_00), post(secret, "order-1"))
+		fresh := en.call("POST", "/v1/transfers", transferBody("bob@example.com", 11_00), post(secret, "order-1"))
 		wantStatus(t, "the key reused after 25 hours for a new transfer", fresh, 200)
 		if fresh.header.Get(httpapi.HeaderReplayed) != "" || fresh.str("id") == first.str("id") {
 			t.Errorf("after expiry: %s, want a new transfer", fresh.raw)
@@ -116,7 +116,7 @@ func TestConcurrentDuplicatesNeverSendTwice(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				results[i] = en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 5_00), post(secret, "dup-1"))
+				results[i] = en.call("POST", "/v1/transfers", transferBody("bob@example.com", 5_00), post(secret, "dup-1"))
 			}()
 		}
 		close(start)
@@ -146,7 +146,7 @@ func TestConcurrentDuplicatesNeverSendTwice(t *testing.T) {
 		t.Logf("%d answered the transfer, %d in use", n-conflicts, conflicts)
 		// The in-use answer is what a client retries on; once the first
 		// finished, the retry gets the transfer.
-		retry := en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 5_00), post(secret, "dup-1"))
+		retry := en.call("POST", "/v1/transfers", transferBody("bob@example.com", 5_00), post(secret, "dup-1"))
 		if retry.status != 200 || !ids[retry.str("id")] {
 			t.Errorf("retry after the race: %d %s", retry.status, retry.raw)
 		}
@@ -171,11 +171,11 @@ func TestInFlightKeyIsInUse(t *testing.T) {
 		if _, ok, err := en.db.APIIdempotency().Claim(context.Background(), k, hash, now, now.Add(-24*time.Hour), now.Add(-time.Minute)); err != nil || !ok {
 			t.Fatalf("claim: %v, %v", ok, err)
 		}
-		r := en.call("POST", "/v1/transfers", "", body, post(secret, "slow-1"))
+		r := en.call("POST", "/v1/transfers", body, post(secret, "slow-1"))
 		wantError(t, "while the first runs", r, 409, httpapi.CodeIdempotencyKeyInUse)
 		// A node that died mid-request frees the key after a while.
 		en.clock.Add(3 * time.Minute)
-		r = en.call("POST", "/v1/transfers", "/v1/transfers", body, post(secret, "slow-1"))
+		r = en.call("POST", "/v1/transfers", body, post(secret, "slow-1"))
 		wantStatus(t, "after the first's node died", r, 200)
 	})
 }
@@ -230,7 +230,7 @@ func TestHistoryPagesBothWaysWithoutGapsOrRepeats(t *testing.T) {
 			if i > 100 {
 				t.Fatal("forward paging does not end")
 			}
-			r := en.call("GET", path, "/v1/history", nil, bearer(secret))
+			r := en.call("GET", path, nil, bearer(secret))
 			wantStatus(t, path, r, 200)
 			data := r.body["data"].([]any)
 			for _, d := range data {
@@ -253,7 +253,7 @@ func TestHistoryPagesBothWaysWithoutGapsOrRepeats(t *testing.T) {
 			if i > 100 {
 				t.Fatal("backward paging does not end")
 			}
-			r := en.call("GET", path, "/v1/history", nil, bearer(secret))
+			r := en.call("GET", path, nil, bearer(secret))
 			wantStatus(t, path, r, 200)
 			data := r.body["data"].([]any)
 			page := make([]string, len(data))
@@ -270,14 +270,14 @@ func TestHistoryPagesBothWaysWithoutGapsOrRepeats(t *testing.T) {
 			t.Fatalf("backward: %d ids, want %d; first difference at %d", len(backward), len(want), firstDiff(backward, want))
 		}
 		// Default and bounds of limit.
-		r := en.call("GET", "/v1/history", "/v1/history", nil, bearer(secret))
+		r := en.call("GET", "/v1/history", nil, bearer(secret))
 		if n := len(r.body["data"].([]any)); n != httpapi.DefaultLimit || r.body["has_more"] != true || r.str("object") != "list" || r.str("url") != "/v1/history" {
 			t.Errorf("first page: %d items, has_more %v, object %q, url %q", n, r.body["has_more"], r.str("object"), r.str("url"))
 		}
 		for _, bad := range []string{"0", "101", "ten"} {
-			wantError(t, "limit="+bad, en.call("GET", "/v1/history?limit="+bad, "", nil, bearer(secret)), 400, httpapi.CodeParameterInvalid)
+			wantError(t, "limit="+bad, en.call("GET", "/v1/history?limit="+bad, nil, bearer(secret)), 400, httpapi.CodeParameterInvalid)
 		}
-		both := en.call("GET", "/v1/history?starting_after="+want[3]+"&ending_before="+want[1], "", nil, bearer(secret))
+		both := en.call("GET", "/v1/history?starting_after="+want[3]+"&ending_before="+want[1], nil, bearer(secret))
 		wantError(t, "both cursors", both, 400, httpapi.CodeParameterInvalid)
 	})
 }
@@ -306,12 +306,12 @@ func TestKeysCanDoOnlyWhatTheyMay(t *testing.T) {
 		_, sendSecret := en.mustKey(alice, apikey.ScopeSend, apikey.ScopeRead)
 		_, bobSecret := en.mustKey(bob, apikey.ScopeRead, apikey.ScopeSend)
 
-		r := en.call("POST", "/v1/transfers", "", transferBody("bob@example.com", 1_00), post(readSecret, "k1"))
+		r := en.call("POST", "/v1/transfers", transferBody("bob@example.com", 1_00), post(readSecret, "k1"))
 		wantError(t, "a read key sends", r, 403, httpapi.CodeInsufficientScope)
 		if n := len(en.sends(alice)); n != 0 {
 			t.Errorf("a read key's attempt left %d sends", n)
 		}
-		bal := en.call("GET", "/v1/balance", "/v1/balance", nil, bearer(readSecret))
+		bal := en.call("GET", "/v1/balance", nil, bearer(readSecret))
 		wantStatus(t, "balance with a read key", bal, 200)
 		if !strings.Contains(string(bal.raw), `{"amount":10000,"currency":"USD"}`) || bal.body["livemode"] != true {
 			t.Errorf("balance: %s", bal.raw)
@@ -325,23 +325,23 @@ func TestKeysCanDoOnlyWhatTheyMay(t *testing.T) {
 			resp.Body.Close()
 		}
 
-		sent := en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 2_00), post(sendSecret, "k2"))
+		sent := en.call("POST", "/v1/transfers", transferBody("bob@example.com", 2_00), post(sendSecret, "k2"))
 		wantStatus(t, "send", sent, 200)
 		id := sent.str("id")
-		got := en.call("GET", "/v1/transfers/"+id, "/v1/transfers/{id}", nil, bearer(readSecret))
+		got := en.call("GET", "/v1/transfers/"+id, nil, bearer(readSecret))
 		if got.status != 200 || got.str("id") != id || got.str("status") != "completed" {
 			t.Errorf("GET own transfer: %d %s", got.status, got.raw)
 		}
 
 		// Bob's key sees none of it.
-		wantError(t, "bob reads alice's transfer", en.call("GET", "/v1/transfers/"+id, "", nil, bearer(bobSecret)), 404, httpapi.CodeResourceMissing)
+		wantError(t, "bob reads alice's transfer", en.call("GET", "/v1/transfers/"+id, nil, bearer(bobSecret)), 404, httpapi.CodeResourceMissing)
 		movement := sent.str("movement")
-		wantError(t, "bob pages from alice's movement", en.call("GET", "/v1/history?starting_after="+movement, "", nil, bearer(bobSecret)), 404, httpapi.CodeResourceMissing)
-		bh := en.call("GET", "/v1/history?limit=100", "/v1/history", nil, bearer(bobSecret))
+		wantError(t, "bob pages from alice's movement", en.call("GET", "/v1/history?starting_after="+movement, nil, bearer(bobSecret)), 404, httpapi.CodeResourceMissing)
+		bh := en.call("GET", "/v1/history?limit=100", nil, bearer(bobSecret))
 		if strings.Contains(string(bh.raw), movement) {
 			t.Errorf("bob's history shows alice's movement %s", movement)
 		}
-		bb := en.call("GET", "/v1/balance", "/v1/balance", nil, bearer(bobSecret))
+		bb := en.call("GET", "/v1/balance", nil, bearer(bobSecret))
 		if !strings.Contains(string(bb.raw), `{"amount":3200,"currency":"USD"}`) {
 			t.Errorf("bob's balance: %s", bb.raw)
 		}
@@ -350,7 +350,7 @@ func TestKeysCanDoOnlyWhatTheyMay(t *testing.T) {
 		if err := en.keys.Revoke(context.Background(), apikey.UserOwner(alice), readKey.ID); err != nil {
 			t.Fatal(err)
 		}
-		wantError(t, "revoked key", en.call("GET", "/v1/balance", "", nil, bearer(readSecret)), 401, httpapi.CodeAPIKeyRevoked)
+		wantError(t, "revoked key", en.call("GET", "/v1/balance", nil, bearer(readSecret)), 401, httpapi.CodeAPIKeyRevoked)
 		// Another user cannot revoke alice's keys.
 		_, otherSecret := en.mustKey(alice, apikey.ScopeRead)
 		otherKey, _ := en.keys.Authenticate(context.Background(), otherSecret)
@@ -361,7 +361,7 @@ func TestKeysCanDoOnlyWhatTheyMay(t *testing.T) {
 		// Cookies never authenticate: a session cookie and a form token,
 		// without a key, are refused.
 		cookies := map[string]string{"Cookie": "okpay_session=" + sendSecret + "; okpay_csrf=x", "Idempotency-Key": "k3"}
-		wantError(t, "cookies only", en.call("POST", "/v1/transfers", "", transferBody("bob@example.com", 1_00), cookies), 401, httpapi.CodeAPIKeyMissing)
+		wantError(t, "cookies only", en.call("POST", "/v1/transfers", transferBody("bob@example.com", 1_00), cookies), 401, httpapi.CodeAPIKeyMissing)
 
 		// A key-authenticated POST from another site's page is not
 		// blocked by the web pages' cross-site check: the API needs no
@@ -369,7 +369,7 @@ func TestKeysCanDoOnlyWhatTheyMay(t *testing.T) {
 		cross := post(sendSecret, "k4")
 		cross["Origin"] = "https://evil.example"
 		cross["Sec-Fetch-Site"] = "cross-site"
-		wantStatus(t, "cross-site POST with a key", en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 1_00), cross), 200)
+		wantStatus(t, "cross-site POST with a key", en.call("POST", "/v1/transfers", transferBody("bob@example.com", 1_00), cross), 200)
 	})
 }
 
@@ -394,7 +394,7 @@ func TestDailyLimitHoldsUnderConcurrentSends(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A refused send (no such recipient) uses none of the limit.
-		r := en.call("POST", "/v1/transfers", "", transferBody("nobody@example.com", 5_00), post(secret, "refused"))
+		r := en.call("POST", "/v1/transfers", transferBody("nobody@example.com", 5_00), post(secret, "refused"))
 		wantError(t, "unknown recipient", r, 400, "recipient_not_found")
 
 		const n = 20
@@ -406,7 +406,7 @@ func TestDailyLimitHoldsUnderConcurrentSends(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				results[i] = en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 1_00), post(secret, fmt.Sprintf("c-%d", i)))
+				results[i] = en.call("POST", "/v1/transfers", transferBody("bob@example.com", 1_00), post(secret, fmt.Sprintf("c-%d", i)))
 			}()
 		}
 		close(start)
@@ -441,10 +441,10 @@ func TestDailyLimitHoldsUnderConcurrentSends(t *testing.T) {
 		}
 		// Another key of the same user has its own limit (none).
 		_, other := en.mustKey(alice, apikey.ScopeSend)
-		wantStatus(t, "another key", en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 1_00), post(other, "o-1")), 200)
+		wantStatus(t, "another key", en.call("POST", "/v1/transfers", transferBody("bob@example.com", 1_00), post(other, "o-1")), 200)
 		// The next platform day (Asia/Shanghai-like +8) starts afresh.
 		en.clock.Add(24 * time.Hour)
-		wantStatus(t, "next day", en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 1_00), post(secret, "next-day")), 200)
+		wantStatus(t, "next day", en.call("POST", "/v1/transfers", transferBody("bob@example.com", 1_00), post(secret, "next-day")), 200)
 	})
 }
 
@@ -466,9 +466,9 @@ func TestDailyLimitCountsOtherCurrenciesAtTheRate(t *testing.T) {
 		}
 	}
 	set(money.Amount{Minor: 100_00, Currency: money.MustCurrency("CNY")})
-	wantStatus(t, "10 USD = 70 CNY", en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 10_00), post(secret, "x1")), 200)
-	wantError(t, "another 70 CNY", en.call("POST", "/v1/transfers", "", transferBody("bob@example.com", 10_00), post(secret, "x2")), 402, walletapi.CodeDailyLimit)
-	wantStatus(t, "4 USD = 28 CNY still fits", en.call("POST", "/v1/transfers", "/v1/transfers", transferBody("bob@example.com", 4_00), post(secret, "x3")), 200)
+	wantStatus(t, "10 USD = 70 CNY", en.call("POST", "/v1/transfers", transferBody("bob@example.com", 10_00), post(secret, "x1")), 200)
+	wantError(t, "another 70 CNY", en.call("POST", "/v1/transfers", transferBody("bob@example.com", 10_00), post(secret, "x2")), 402, walletapi.CodeDailyLimit)
+	wantStatus(t, "4 USD = 28 CNY still fits", en.call("POST", "/v1/transfers", transferBody("bob@example.com", 4_00), post(secret, "x3")), 200)
 	set(money.Amount{Minor: 0, Currency: usd})
-	wantError(t, "a zero limit", en.call("POST", "/v1/transfers", "", transferBody("bob@example.com", 1), post(secret, "x4")), 402, walletapi.CodeDailyLimit)
+	wantError(t, "a zero limit", en.call("POST", "/v1/transfers", transferBody("bob@example.com", 1), post(secret, "x4")), 402, walletapi.CodeDailyLimit)
 }
