@@ -48,3 +48,25 @@ func TestAPIBenchSendsEachRequestOnce(t *testing.T) {
 		t.Errorf("timings %+v", res)
 	}
 }
+
+// TestBenchAPIRefusesBadFlags: a missing key, a URL that is not http(s), a
+// body that is not JSON and non-positive counts are refused with exit 2
+// and a reason, before any request is sent.
+func TestBenchAPIRefusesBadFlags(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--requests", "1"}, "needs a secret key"},
+		{[]string{"--key", "k", "--url", "ftp://x/v1"}, "--url must be an http(s) URL"},
+		{[]string{"--key", "k", "--url", "http://"}, "--url must be an http(s) URL"},
+		{[]string{"--key", "k", "--body", "{nope"}, "--body must be JSON"},
+		{[]string{"--key", "k", "--requests", "0"}, "--requests > 0"},
+		{[]string{"--key", "k", "--concurrency", "-3"}, "--concurrency > 0"},
+	} {
+		r := okpay(t, nil, append([]string{"bench", "api"}, tt.args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("bench api %v = exit %d, stderr %q; want 2 and %q", tt.args, r.code, r.stderr, tt.want)
+		}
+	}
+}

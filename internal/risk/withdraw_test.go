@@ -3,6 +3,7 @@ package risk_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,6 +180,45 @@ func TestHeldWithdrawalRefused(t *testing.T) {
 		}
 		if len(open.Holds) != 0 {
 			t.Errorf("the canceled withdrawal is still in the review queue: %+v", open.Holds)
+		}
+	})
+}
+
+// TestHeldWithdrawalReleaseRacingCancel: a supervisor releases a held
+// withdrawal while its customer cancels it. Whichever wins, the money
+// moves once: either it is canceled with every unit back and nothing paid
+// out, or it goes to the bank and settles once; never both, never half.
+func TestHeldWithdrawalReleaseRacingCancel(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, e sqlstore.Engine) {
+		en := newEnv(t, e)
+		ctx := context.Background()
+		wd, _ := en.withdrawals()
+		sup := en.user(auth.RoleSupervisor)
+		for range 5 {
+			u, w := en.heldWithdrawal(wd)
+			hold := en.holdOf(wallet.Movement{ID: w.ID})
+			var wg sync.WaitGroup
+			wg.Go(func() { en.risk.Release(ctx, hold.ID, actorOf(sup), "") })
+			wg.Go(func() { wd.Cancel(ctx, u.ID, w.ID) })
+			wg.Wait()
+			en.clock.Add(10 * 24 * time.Hour)
+			if _, err := wd.Settle(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got := en.withdrawal(wd, u, w.ID)
+			posted, avail := en.balance(u, usd)
+			switch got.Status {
+			case wallet.WithdrawalCanceled:
+				if posted != 1000_00 || avail != 1000_00 {
+					t.Errorf("canceled, but balance %d, available %d; want all 100000 back", posted, avail)
+				}
+			case wallet.WithdrawalCompleted:
+				if debited := w.Amount.Minor + w.Fee.Minor; posted != 1000_00-debited || avail != posted {
+					t.Errorf("paid, but balance %d, available %d; want %d", posted, avail, 1000_00-debited)
+				}
+			default:
+				t.Errorf("after the race and settlement the withdrawal is %s", got.Status)
+			}
 		}
 	})
 }
