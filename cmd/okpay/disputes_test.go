@@ -1,20 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/okpay/okpay/internal/auth"
-	"github.com/okpay/okpay/internal/clock"
-	"github.com/okpay/okpay/internal/config"
 	"github.com/okpay/okpay/internal/connector"
-	"github.com/okpay/okpay/internal/ledger"
-	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/merchant"
 	"github.com/okpay/okpay/internal/money"
 	"github.com/okpay/okpay/internal/wallet"
@@ -25,26 +18,8 @@ import (
 // catalogue's words, and `okpay ledger verify` is clean, on both engines.
 func TestDisputeJourneyThenLedgerVerify(t *testing.T) {
 	eachEngine(t, func(t *testing.T, env []string) {
-		env, data := freshTarget(t, env)
-		if r := okpay(t, env, "--data", data, "migrate"); r.code != 0 {
-			t.Fatalf("migrate: exit %d\n%s", r.code, r.stderr)
-		}
-		db := openTarget(t, env, data)
+		env, data, db, _, l, svc := servicesOn(t, env, time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC))
 		ctx := context.Background()
-		clk := clock.NewSettable(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC))
-		cfg := config.Default()
-		cfg.Now, cfg.MasterKey, cfg.BaseURL = clk.Now, bytes.Repeat([]byte{9}, 32), "http://okpay.test"
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		l := ledger.New(db.Ledger(), ledger.Options{Now: clk.Now, Logger: log})
-		defer l.Close()
-		outbox, err := okmail.NewOutbox(okmail.Options{From: okmail.Address{Address: "no-reply@okpay.test"}, Now: clk.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc, err := newServices(ctx, cfg, log, db, l, outbox)
-		if err != nil {
-			t.Fatal(err)
-		}
 		if !svc.merchant.DisputesEnabled() {
 			t.Fatal("serve's merchant service has disputes off")
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/okpay/okpay/internal/ledger"
 	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/money"
+	"github.com/okpay/okpay/internal/sqlstore"
 	"github.com/okpay/okpay/internal/wallet"
 )
 
@@ -26,26 +27,8 @@ import (
 // both engines.
 func TestMoneyJourneyThenLedgerVerify(t *testing.T) {
 	eachEngine(t, func(t *testing.T, env []string) {
-		env, data := freshTarget(t, env)
-		if r := okpay(t, env, "--data", data, "migrate"); r.code != 0 {
-			t.Fatalf("migrate: exit %d\n%s", r.code, r.stderr)
-		}
-		db := openTarget(t, env, data)
+		env, data, _, clk, l, svc := servicesOn(t, env, time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 		ctx := context.Background()
-		clk := clock.NewSettable(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
-		cfg := config.Default()
-		cfg.Now, cfg.MasterKey, cfg.BaseURL = clk.Now, bytes.Repeat([]byte{9}, 32), "http://okpay.test"
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		l := ledger.New(db.Ledger(), ledger.Options{Now: clk.Now, Logger: log})
-		defer l.Close()
-		outbox, err := okmail.NewOutbox(okmail.Options{From: okmail.Address{Address: "no-reply@okpay.test"}, Now: clk.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc, err := newServices(ctx, cfg, log, db, l, outbox)
-		if err != nil {
-			t.Fatal(err)
-		}
 		user := func(email string, role auth.Role) int64 {
 			u, err := svc.accounts.CreateUser(ctx, auth.CreateUserRequest{Email: email, Password: "journey pass phrase", Role: role, Locale: "zh-CN", ActorRole: "cli"})
 			if err != nil {
@@ -125,4 +108,32 @@ func TestMoneyJourneyThenLedgerVerify(t *testing.T) {
 			t.Fatalf("ledger verify: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 		}
 	})
+}
+
+// servicesOn migrates a fresh database of the engine env names with the
+// binary, and builds on it the services okpay serve builds, on a settable
+// clock starting at start. The ledger is closed when the test ends (a
+// test may close it sooner, before it runs `okpay ledger verify`).
+func servicesOn(t *testing.T, env []string, start time.Time) ([]string, string, *sqlstore.DB, *clock.Settable, *ledger.Ledger, services) {
+	t.Helper()
+	env, data := freshTarget(t, env)
+	if r := okpay(t, env, "--data", data, "migrate"); r.code != 0 {
+		t.Fatalf("migrate: exit %d\n%s", r.code, r.stderr)
+	}
+	db := openTarget(t, env, data)
+	clk := clock.NewSettable(start)
+	cfg := config.Default()
+	cfg.Now, cfg.MasterKey, cfg.BaseURL = clk.Now, bytes.Repeat([]byte{9}, 32), "http://okpay.test"
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	l := ledger.New(db.Ledger(), ledger.Options{Now: clk.Now, Logger: log})
+	t.Cleanup(l.Close)
+	outbox, err := okmail.NewOutbox(okmail.Options{From: okmail.Address{Address: "no-reply@okpay.test"}, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := newServices(context.Background(), cfg, log, db, l, outbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, data, db, clk, l, svc
 }
