@@ -1,21 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/okpay/okpay/internal/apikey"
 	"github.com/okpay/okpay/internal/auth"
-	"github.com/okpay/okpay/internal/config"
 	"github.com/okpay/okpay/internal/connector"
 	"github.com/okpay/okpay/internal/httpapi/apitest"
-	"github.com/okpay/okpay/internal/ledger"
-	okmail "github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/money"
 	"github.com/okpay/okpay/internal/wallet"
 	okclient "github.com/okpay/okpay/pkg/okpay"
@@ -28,24 +23,8 @@ import (
 // code; every answer fits the served document. On both engines.
 func TestGoClientWallet(t *testing.T) {
 	eachEngine(t, func(t *testing.T, env []string) {
-		env, data := freshTarget(t, env)
-		if r := okpay(t, env, "--data", data, "migrate"); r.code != 0 {
-			t.Fatalf("migrate: exit %d\n%s", r.code, r.stderr)
-		}
-		db := openTarget(t, env, data)
+		env, data, _, _, l, svc := servicesOn(t, env, time.Now().UTC())
 		ctx := context.Background()
-		cfg := config.Default()
-		cfg.MasterKey, cfg.BaseURL = bytes.Repeat([]byte{9}, 32), "http://okpay.test"
-		log := slog.New(slog.DiscardHandler)
-		l := ledger.New(db.Ledger(), ledger.Options{Logger: log})
-		outbox, err := okmail.NewOutbox(okmail.Options{From: okmail.Address{Address: "no-reply@okpay.test"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc, err := newServices(ctx, cfg, log, db, l, outbox)
-		if err != nil {
-			t.Fatal(err)
-		}
 		user := func(email string) int64 {
 			u, err := svc.accounts.CreateUser(ctx, auth.CreateUserRequest{Email: email, Password: "client journey phrase", Role: auth.RoleCustomer, Locale: "en", ActorRole: "cli"})
 			if err != nil {
