@@ -7,6 +7,7 @@ import (
 
 	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/auth"
+	"github.com/okpay/okpay/internal/web/i18n"
 )
 
 // Queues of the console.
@@ -291,7 +292,7 @@ func (s *Service) Outcome(ctx context.Context, a auth.Actor, number int64, text 
 		if tk.Queue != QueueComplaints || tk.Outcome != "" {
 			return ErrState
 		}
-		l, err := locale(tk.Language)
+		l, err := i18n.For(tk.Language)
 		if err != nil {
 			return err
 		}

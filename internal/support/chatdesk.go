@@ -6,6 +6,7 @@ import (
 
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/redact"
+	"github.com/okpay/okpay/internal/web/i18n"
 )
 
 // The desk's side of live chat (SUP-3, package support/chat): every chat
@@ -27,7 +28,7 @@ func (s *Service) OpenChat(ctx context.Context, tx Tx, customerID int64, first s
 	if lang == "" {
 		lang = guessLanguage(first)
 	}
-	l, err := locale(lang)
+	l, err := i18n.For(lang)
 	if err != nil {
 		return Ticket{}, err
 	}
@@ -144,7 +145,7 @@ func (s *Service) ChatTranscript(ctx context.Context, tx Tx, ticketID int64, tex
 	if err != nil {
 		return Message{}, err
 	}
-	l, err := locale(tk.Language)
+	l, err := i18n.For(tk.Language)
 	if err != nil {
 		return Message{}, err
 	}

@@ -5,33 +5,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
 	"github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/web/i18n"
 )
-
-var (
-	catOnce sync.Once
-	catalog *i18n.Catalogue
-	catErr  error
-)
-
-// locale returns the message catalogue's locale for lang (the default,
-// Chinese, when unknown). Mail texts live in the catalogue area
-// "support" beside the pages'.
-func locale(lang string) (*i18n.Locale, error) {
-	catOnce.Do(func() { catalog, catErr = i18n.Load() })
-	if catErr != nil {
-		return nil, catErr
-	}
-	if l, ok := catalog.Lookup(lang); ok {
-		return l, nil
-	}
-	return catalog.Default(), nil
-}
 
 // guessLanguage picks Chinese for text with Han characters, else English.
 func guessLanguage(texts ...string) string {
@@ -140,7 +119,7 @@ func (s *Service) ackTx(ctx context.Context, tx Tx, tk *Ticket) error {
 	if tk.Acknowledged || tk.RequesterEmail == "" {
 		return nil
 	}
-	l, err := locale(tk.Language)
+	l, err := i18n.For(tk.Language)
 	if err != nil {
 		return err
 	}
@@ -177,7 +156,7 @@ func (s *Service) ackTx(ctx context.Context, tx Tx, tk *Ticket) error {
 
 // replyText is the mail of an agent's reply: their words and the footer.
 func (s *Service) replyText(tk Ticket, body string) (string, error) {
-	l, err := locale(tk.Language)
+	l, err := i18n.For(tk.Language)
 	if err != nil {
 		return "", err
 	}
@@ -187,7 +166,7 @@ func (s *Service) replyText(tk Ticket, body string) (string, error) {
 // notifySupervisors mails the supervisors that tk missed a target.
 func (s *Service) notifySupervisors(ctx context.Context, tx Tx, tk Ticket, sups []Customer, which string) error {
 	for _, u := range sups {
-		l, err := locale(u.Locale)
+		l, err := i18n.For(u.Locale)
 		if err != nil {
 			return err
 		}

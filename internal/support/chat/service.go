@@ -9,6 +9,7 @@ import (
 
 	"github.com/okpay/okpay/internal/auth"
 	"github.com/okpay/okpay/internal/redact"
+	"github.com/okpay/okpay/internal/web/i18n"
 )
 
 // Started is what Start did.
@@ -529,7 +530,7 @@ func (s *Service) notify(ctx context.Context, tx Tx, payloads ...string) error {
 
 // transcript writes the chat as plain text in its language.
 func (s *Service) transcript(c Chat, msgs []Message) (string, error) {
-	l, err := locale(c.Language)
+	l, err := i18n.For(c.Language)
 	if err != nil {
 		return "", err
 	}

@@ -2,29 +2,9 @@ package chat
 
 import (
 	"strconv"
-	"sync"
 
 	"github.com/okpay/okpay/internal/web/i18n"
 )
-
-var (
-	catOnce sync.Once
-	catalog *i18n.Catalogue
-	catErr  error
-)
-
-// locale returns the catalogue's locale for lang (Chinese when unknown).
-// The chat's texts live in the catalogue area "chat".
-func locale(lang string) (*i18n.Locale, error) {
-	catOnce.Do(func() { catalog, catErr = i18n.Load() })
-	if catErr != nil {
-		return nil, catErr
-	}
-	if l, ok := catalog.Lookup(lang); ok {
-		return l, nil
-	}
-	return catalog.Default(), nil
-}
 
 // EventText says in l's words what a system message of chat c records.
 func EventText(l *i18n.Locale, c Chat, m Message) string {

@@ -39,6 +39,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/language"
@@ -315,6 +316,23 @@ func parseCatalogue(b []byte) (map[string]string, error) {
 
 // Default returns zh-CN, the platform's language.
 func (c *Catalogue) Default() *Locale { return c.locales[0] }
+
+// embedded is the catalogue For serves, loaded once per process.
+var embedded = sync.OnceValues(Load)
+
+// For returns the embedded catalogue's locale for a language code (a
+// user's saved setting), the default when the code is unknown: for
+// packages that write to a user outside a page (mail, chat notices).
+func For(code string) (*Locale, error) {
+	c, err := embedded()
+	if err != nil {
+		return nil, err
+	}
+	if l, ok := c.Lookup(code); ok {
+		return l, nil
+	}
+	return c.Default(), nil
+}
 
 // Locales returns every supported locale, the default first.
 func (c *Catalogue) Locales() []*Locale { return slices.Clone(c.locales) }

@@ -233,3 +233,14 @@ func TestLoadLanguageMergesAreaFiles(t *testing.T) {
 		t.Fatal("a language without files loaded")
 	}
 }
+
+// TestFor: a saved language gets its own locale; an unknown or empty one
+// the platform's default, zh-CN.
+func TestFor(t *testing.T) {
+	for code, want := range map[string]string{"en": "en", "zh-CN": "zh-CN", "": "zh-CN", "fr": "zh-CN"} {
+		l, err := For(code)
+		if err != nil || l.Code() != want {
+			t.Errorf("For(%q) = %v, %v; want %s", code, l, err, want)
+		}
+	}
+}
