@@ -161,28 +161,8 @@ func (s *Service) RequestCallback(ctx context.Context, r CallbackRequest) (Opene
 				return err
 			}
 		}
-		for _, k := range keys {
-			if r.IP == "" && k == "ip:" {
-				continue
-			}
-			c, err := tx.Hit(ctx, "form:"+k, now, now.Add(-s.cfg.FormWindow))
-			if err != nil {
-				return err
-			}
-			if c > limit {
-				return ErrRateLimited
-			}
-		}
-		s.startClock(&tk, now)
-		var err error
-		if tk.ID, tk.Number, err = tx.InsertTicket(ctx, tk); err != nil {
-			return err
-		}
-		if err := s.event(ctx, tx, tk.ID, r.UserID, EventCreated, string(ChannelPhone)); err != nil {
-			return err
-		}
-		msg := Message{TicketID: tk.ID, Kind: KindCustomer, AuthorID: r.UserID, AuthorEmail: tk.RequesterEmail, Body: body, Findings: nf, CreatedAt: now}
-		if _, err := tx.InsertMessage(ctx, msg); err != nil {
+		if _, err := s.fileTicket(ctx, tx, &tk, formIntake{keys: keys, ip: r.IP, limit: limit, channel: ChannelPhone,
+			author: r.UserID, body: body, findings: nf, at: now}); err != nil {
 			return err
 		}
 		if nf != 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/okpay/okpay/internal/auth"
@@ -160,29 +161,9 @@ func (s *Service) Open(ctx context.Context, n NewTicket) (Opened, error) {
 		if tk.Language == "" {
 			tk.Language = guessLanguage(subject, body)
 		}
-		for _, k := range keys {
-			if n.IP == "" && k == "ip:" {
-				continue
-			}
-			c, err := tx.Hit(ctx, "form:"+k, now, now.Add(-s.cfg.FormWindow))
-			if err != nil {
-				return err
-			}
-			if c > limit {
-				return ErrRateLimited
-			}
-		}
-		s.startClock(&tk, now)
-		var err error
-		if tk.ID, tk.Number, err = tx.InsertTicket(ctx, tk); err != nil {
-			return err
-		}
-		if err := s.event(ctx, tx, tk.ID, n.UserID, EventCreated, string(ChannelWeb)); err != nil {
-			return err
-		}
-		msg := Message{TicketID: tk.ID, Kind: KindCustomer, AuthorID: n.UserID, AuthorEmail: tk.RequesterEmail, Body: body,
-			Findings: sf | bf, CreatedAt: now}
-		if msg.ID, err = tx.InsertMessage(ctx, msg); err != nil {
+		msg, err := s.fileTicket(ctx, tx, &tk, formIntake{keys: keys, ip: n.IP, limit: limit, channel: ChannelWeb,
+			author: n.UserID, body: body, findings: sf | bf, at: now})
+		if err != nil {
 			return err
 		}
 		if _, err := s.storeAttachments(ctx, tx, tk.ID, msg.ID, n.Attachments, true); err != nil {
@@ -205,6 +186,50 @@ func (s *Service) Open(ctx context.Context, n NewTicket) (Opened, error) {
 		return nil
 	})
 	return out, err
+}
+
+// formIntake is a ticket arriving by a form (the web form or a callback
+// request): who sent it, counted under keys against limit, and what.
+type formIntake struct {
+	keys     []string
+	ip       string
+	limit    int
+	channel  Channel
+	author   int64
+	body     string
+	findings redact.Findings
+	at       time.Time
+}
+
+// fileTicket stores tk as a form brought it in: the sender's requests
+// are counted first (ErrRateLimited past the limit), then the SLA clock
+// starts and the ticket, its created event and the customer's first
+// message are written. It returns that message.
+func (s *Service) fileTicket(ctx context.Context, tx Tx, tk *Ticket, in formIntake) (Message, error) {
+	for _, k := range in.keys {
+		if in.ip == "" && k == "ip:" {
+			continue
+		}
+		c, err := tx.Hit(ctx, "form:"+k, in.at, in.at.Add(-s.cfg.FormWindow))
+		if err != nil {
+			return Message{}, err
+		}
+		if c > in.limit {
+			return Message{}, ErrRateLimited
+		}
+	}
+	s.startClock(tk, in.at)
+	var err error
+	if tk.ID, tk.Number, err = tx.InsertTicket(ctx, *tk); err != nil {
+		return Message{}, err
+	}
+	if err := s.event(ctx, tx, tk.ID, in.author, EventCreated, string(in.channel)); err != nil {
+		return Message{}, err
+	}
+	msg := Message{TicketID: tk.ID, Kind: KindCustomer, AuthorID: in.author, AuthorEmail: tk.RequesterEmail, Body: in.body,
+		Findings: in.findings, CreatedAt: in.at}
+	msg.ID, err = tx.InsertMessage(ctx, msg)
+	return msg, err
 }
 
 // escalateComplaint puts a new complaint before the supervisors.
