@@ -1,18 +1,12 @@
 package kyc
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"image"
-	"image/jpeg"
-	"image/png"
-	"net/http"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +15,7 @@ import (
 
 	"github.com/okpay/okpay/internal/audit"
 	"github.com/okpay/okpay/internal/auth"
+	"github.com/okpay/okpay/internal/upload"
 )
 
 // DocumentKind is what a document is.
@@ -49,9 +44,9 @@ const (
 
 // The types a document may be, by its content.
 const (
-	TypeJPEG = "image/jpeg"
-	TypePNG  = "image/png"
-	TypePDF  = "application/pdf"
+	TypeJPEG = upload.JPEG
+	TypePNG  = upload.PNG
+	TypePDF  = upload.PDF
 )
 
 // Size limits of a document.
@@ -155,65 +150,6 @@ func ValidDocumentID(s string) bool {
 	return true
 }
 
-// sniff returns what data is, by its content: a JPEG or PNG that decodes
-// within bounds, or a PDF (its header). Anything else is ErrDocumentType.
-func sniff(data []byte) (string, error) {
-	ct := http.DetectContentType(data)
-	switch ct {
-	case TypeJPEG, TypePNG:
-		var (
-			cfg image.Config
-			err error
-		)
-		if ct == TypeJPEG {
-			cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
-		} else {
-			cfg, err = png.DecodeConfig(bytes.NewReader(data))
-		}
-		if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
-			return "", ErrDocumentType
-		}
-		var img image.Image
-		if ct == TypeJPEG {
-			img, err = jpeg.Decode(bytes.NewReader(data))
-		} else {
-			img, err = png.Decode(bytes.NewReader(data))
-		}
-		if err != nil || img == nil {
-			return "", ErrDocumentType
-		}
-		return ct, nil
-	case TypePDF:
-		if !bytes.HasPrefix(data, []byte("%PDF-1.")) && !bytes.HasPrefix(data, []byte("%PDF-2.")) {
-			return "", ErrDocumentType
-		}
-		if !bytes.Contains(data[max(0, len(data)-1024):], []byte("%%EOF")) {
-			return "", ErrDocumentType
-		}
-		return ct, nil
-	}
-	return "", ErrDocumentType
-}
-
-// cleanFileName keeps the base name, printable and short, for display.
-func cleanFileName(name string) string {
-	name = strings.ToValidUTF8(name, "")
-	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
-	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '"' || r == '/' || r == '\u2028' || r == '\u2029' {
-			return -1
-		}
-		return r
-	}, name)
-	if name == "." || name == "/" {
-		name = ""
-	}
-	if utf8.RuneCountInString(name) > 100 {
-		name = string([]rune(name)[:100])
-	}
-	return strings.TrimSpace(name)
-}
-
 // Upload is a document a user sends.
 type Upload struct {
 	UserID   int64
@@ -249,7 +185,7 @@ func (s *Service) Upload(ctx context.Context, u Upload) (Document, error) {
 	if len(u.Data) < minDocumentSize {
 		return Document{}, ErrDocumentType
 	}
-	ct, err := sniff(u.Data)
+	ct, err := sniffDocument(u.Data)
 	if err != nil {
 		return Document{}, err
 	}
@@ -275,7 +211,7 @@ func (s *Service) Upload(ctx context.Context, u Upload) (Document, error) {
 	}
 	sum := sha256.Sum256(u.Data)
 	d := Document{
-		ID: newDocumentID(), UserID: u.UserID, Kind: u.Kind, Level: u.Level, FileName: cleanFileName(u.FileName),
+		ID: newDocumentID(), UserID: u.UserID, Kind: u.Kind, Level: u.Level, FileName: upload.FileName(u.FileName),
 		ContentType: ct, Size: int64(len(u.Data)), SHA256: hex.EncodeToString(sum[:]), Status: DocPending,
 		CreatedAt: s.now().UTC(),
 	}
@@ -441,4 +377,14 @@ func (s *Service) Decide(ctx context.Context, dc Decision) (Document, error) {
 	}
 	d.Sealed = nil
 	return d, nil
+}
+
+// sniffDocument is what a document is, by its content (upload.Sniff).
+// Errors: ErrDocumentType.
+func sniffDocument(data []byte) (string, error) {
+	ct, ok := upload.Sniff(data, maxPixels)
+	if !ok {
+		return "", ErrDocumentType
+	}
+	return ct, nil
 }

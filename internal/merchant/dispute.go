@@ -32,15 +32,9 @@ package merchant
 // sweep finishes any dispute left opening or closing by a crash.
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"image"
-	"image/jpeg"
-	"image/png"
-	"net/http"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -53,6 +47,7 @@ import (
 	"github.com/okpay/okpay/internal/mail"
 	"github.com/okpay/okpay/internal/money"
 	"github.com/okpay/okpay/internal/redact"
+	"github.com/okpay/okpay/internal/upload"
 	"github.com/okpay/okpay/internal/wallet"
 )
 
@@ -781,48 +776,21 @@ type SubmitEvidence struct {
 	Files     []EvidenceFile
 }
 
-// sniffEvidence returns the type of a file by its content: a JPEG or PNG
-// that decodes within bounds, or a PDF.
+// sniffEvidence is what an evidence file is, by its content
+// (upload.Sniff). Errors: ErrEvidenceType.
 func sniffEvidence(data []byte) (string, error) {
-	ct := http.DetectContentType(data)
-	switch ct {
-	case "image/jpeg", "image/png":
-		var cfg image.Config
-		var err error
-		if ct == "image/jpeg" {
-			cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
-		} else {
-			cfg, err = png.DecodeConfig(bytes.NewReader(data))
-		}
-		if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxEvidencePixels {
-			return "", ErrEvidenceType
-		}
-		return ct, nil
-	case "application/pdf":
-		if !bytes.HasPrefix(data, []byte("%PDF-")) || !bytes.Contains(data[max(0, len(data)-1024):], []byte("%%EOF")) {
-			return "", ErrEvidenceType
-		}
-		return ct, nil
+	ct, ok := upload.Sniff(data, maxEvidencePixels)
+	if !ok {
+		return "", ErrEvidenceType
 	}
-	return "", ErrEvidenceType
+	return ct, nil
 }
 
 func cleanEvidenceName(name string) string {
-	name = strings.ToValidUTF8(path.Base(strings.ReplaceAll(name, "\\", "/")), "")
-	var b strings.Builder
-	for _, r := range name {
-		if r >= 0x20 && r != 0x7f && r != '"' {
-			b.WriteRune(r)
-		}
+	if n := upload.FileName(name); n != "" {
+		return n
 	}
-	out := []rune(b.String())
-	if len(out) > 100 {
-		out = out[len(out)-100:]
-	}
-	if len(out) == 0 || string(out) == "." || string(out) == "/" {
-		return "evidence"
-	}
-	return string(out)
+	return "evidence"
 }
 
 func evidenceAD(id string) string { return "dispute_evidence:" + id }
